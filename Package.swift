@@ -1,0 +1,71 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Settings every Swift target shares, declared once.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "runbook",
+    products: [
+        .executable(name: "runbook", targets: ["runbook"]),
+        .library(name: "RunbookEngine", targets: ["RunbookEngine"]),
+        .library(name: "LuaKit", targets: ["LuaKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Debian's liblua5.4-dev, found through pkg-config; no vendored Lua.
+        .systemLibrary(
+            name: "CLua",
+            path: "Sources/CLua",
+            pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"])]
+        ),
+        // Lua's macros as functions, the error/yield trampoline, the accounting
+        // allocator and the limits hook: everything that may longjmp lives here.
+        .target(name: "CLuaShim", dependencies: ["CLua"], path: "Sources/CLuaShim"),
+        .target(
+            name: "LuaKit",
+            dependencies: ["CLua", "CLuaShim"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RunbookEngine",
+            dependencies: ["LuaKit", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "runbook",
+            dependencies: [
+                "RunbookEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `make bench`: the bridge cost against a plain C function, in one process.
+        .executableTarget(
+            name: "bridge-bench",
+            dependencies: ["LuaKit", "CLua", "CLuaShim"],
+            path: "Benchmarks/BridgeBench",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunbookEngineTests",
+            dependencies: ["RunbookEngine", "LuaKit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RunbookCLITests",
+            dependencies: ["RunbookEngine"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
