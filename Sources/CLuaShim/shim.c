@@ -227,12 +227,13 @@ int cluashim_load_text(lua_State *L, const char *text, size_t length, const char
     return LUA_OK;
 }
 
+/* Message handlers run while Lua is raising, and after the limits hook has raised they
+   run with hooks off: Lua code here could loop forever unchecked. So no __tostring is
+   called; a non-string error object is passed through and converted later, under
+   cluashim_tostring with the hook back in force. */
 static int traceback_handler(lua_State *L) {
     const char *message = lua_tostring(L, 1);
-    if (message == NULL) {
-        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
-        message = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-    }
+    if (message == NULL) return 1;
     luaL_traceback(L, L, message, 1);
     return 1;
 }

@@ -42,7 +42,7 @@ public enum SandboxPolicy {
     static let prelude = #"""
     local env, G, check, cocreate, is_task = ...
     local error, type, rawget, select = G.error, G.type, G.rawget, G.select
-    local rawpcall, rawxpcall, rawload = G.pcall, G.xpcall, G.load
+    local rawpcall, rawload = G.pcall, G.load
     local rawsetmetatable, rawcollect = G.setmetatable, G.collectgarbage
     local co = G.coroutine
     local resume, yield, close = co.resume, co.yield, co.close
@@ -51,7 +51,15 @@ public enum SandboxPolicy {
     -- A run stopped by a limit, or a step past its timeout, cannot be caught:
     -- check re-raises those errors and passes every other result through.
     env.pcall = function(f, ...) return check(rawpcall(f, ...)) end
-    env.xpcall = function(f, handler, ...) return check(rawxpcall(f, handler, ...)) end
+    -- The handler runs after the stack unwinds, not as Lua's message handler: Lua runs
+    -- message handlers with hooks off once a hook has raised, so a looping handler
+    -- would escape the limits. Without the debug library nothing is lost.
+    local function handled(handler, ok, ...)
+      if ok then return true, ... end
+      check(false, (...))
+      return false, handler((...))
+    end
+    env.xpcall = function(f, handler, ...) return handled(handler, rawpcall(f, ...)) end
     env.load = function(chunk, name, mode, chunkenv)
       if mode ~= nil and mode ~= "t" then error("load: only text chunks may be loaded", 2) end
       return rawload(chunk, name, "t", chunkenv or env)
