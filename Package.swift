@@ -44,6 +44,7 @@ let package = Package(
             name: "runbook",
             dependencies: [
                 "RunbookEngine",
+                "LuaKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

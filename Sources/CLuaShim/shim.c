@@ -126,7 +126,6 @@ static const char *trip_message(int trip) {
 }
 
 static void cluashim_hook(lua_State *L, lua_Debug *ar) {
-    (void)ar;
     cluashim_thread *thread = cluashim_thread_of(L);
     cluashim_run *run = thread->run;
     if (run->tripped == CLUASHIM_TRIP_NONE) {
@@ -147,7 +146,9 @@ static void cluashim_hook(lua_State *L, lua_Debug *ar) {
         lua_pushstring(L, trip_message(run->tripped));
         raise_top(L, 0);
     }
-    if (thread->timed_out) {
+    /* A step timeout interrupts runbook code only: engine code ('=' chunks) between a
+       step's pcall and its bookkeeping must run to record the timeout. */
+    if (thread->timed_out && lua_getinfo(L, "S", ar) && ar->source[0] != '=') {
         lua_pushliteral(L, "step timed out");
         raise_top(L, 0);
     }

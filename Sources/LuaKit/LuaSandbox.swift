@@ -62,6 +62,8 @@ public enum SandboxPolicy {
     env.xpcall = function(f, handler, ...) return handled(handler, rawpcall(f, ...)) end
     env.load = function(chunk, name, mode, chunkenv)
       if mode ~= nil and mode ~= "t" then error("load: only text chunks may be loaded", 2) end
+      -- Names starting with '=' mark engine code, which step timeouts do not interrupt.
+      if type(name) == "string" and (name:sub(1, 1) == "=" or name:sub(1, 1) == "@") then name = name:sub(2) end
       return rawload(chunk, name, "t", chunkenv or env)
     end
     env.setmetatable = function(t, mt)
@@ -152,6 +154,19 @@ extension LuaState {
         let chunk = try load(source, chunkname: name, environment: scratch)
         defer { release(chunk) }
         return try call(chunk, arguments: arguments)
+    }
+
+    /// A table of the sandbox's C helpers for trusted preludes: `check(ok, ...)` passes
+    /// results through but re-raises a run-wide stop or a step timeout.
+    public func sandboxHelpers() -> LuaReference {
+        let table = newTable()
+        let functions: [(String, lua_CFunction)] = [("check", cluashim_lua_check_abort), ("is_task", cluashim_lua_is_task)]
+        for (name, function) in functions {
+            let reference = reference(to: function)
+            set(name, reference, in: table)
+            release(reference)
+        }
+        return table
     }
 
     func reference(to function: lua_CFunction) -> LuaReference {

@@ -16,6 +16,12 @@ public struct LuaTaskOutcome: Sendable {
     public let values: [LuaValue]
     /// The error that ended it, when it did not return.
     public let error: LuaError?
+
+    /// An outcome with these values or this error.
+    public init(values: [LuaValue], error: LuaError?) {
+        self.values = values
+        self.error = error
+    }
 }
 
 /// Runs Lua coroutines ("tasks") on one state, the way Nmap's NSE and OpenResty do:

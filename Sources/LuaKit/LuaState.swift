@@ -26,7 +26,8 @@ public final class LuaCancellation: @unchecked Sendable {
     /// True once ``cancel()`` was called.
     public var isCancelled: Bool { cluashim_flag_get(flag) != 0 }
 
-    func onCancel(_ wake: @escaping @Sendable () -> Void) {
+    /// Calls `wake` (on the cancelling thread) when ``cancel()`` is called.
+    public func onCancel(_ wake: @escaping @Sendable () -> Void) {
         wakers.withLock { $0.append(wake) }
     }
 }
@@ -52,7 +53,7 @@ public struct LuaReference: Sendable, Hashable {
 public final class LuaState {
     let L: OpaquePointer
     let run: UnsafeMutablePointer<cluashim_run>
-    /// The limits this state enforces.
+    /// The limits this state was created with.
     public let limits: LuaLimits
     /// Cancels the run from any thread.
     public let cancellation: LuaCancellation
@@ -95,6 +96,15 @@ public final class LuaState {
     deinit {
         cluashim_close(L)
         run.deallocate()
+    }
+
+    /// Replaces the limits from now on: the deadline restarts now and the instruction
+    /// budget counts from the instructions executed so far. Used once a runbook's own
+    /// limits are known, after its file is loaded.
+    public func applyLimits(_ limits: LuaLimits) {
+        run.pointee.limit = max(0, limits.memoryBytes)
+        run.pointee.budget = limits.instructions > 0 ? run.pointee.executed + limits.instructions : 0
+        run.pointee.deadline = limits.timeout.map { cluashim_monotonic() + $0.seconds } ?? 0
     }
 
     /// Bytes Lua holds now.

@@ -115,10 +115,6 @@ extension LuaValue {
     }
 }
 
-extension LuaValue: ExpressibleByNilLiteral {
-    public init(nilLiteral: ()) { self = .nil }
-}
-
 extension LuaValue: ExpressibleByBooleanLiteral {
     public init(booleanLiteral value: Bool) { self = .boolean(value) }
 }

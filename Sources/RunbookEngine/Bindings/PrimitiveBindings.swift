@@ -1,0 +1,51 @@
+import LuaKit
+
+/// Binds primitive modules into Lua through the one gate that enforces the dry-run
+/// contract: a mutating primitive in a dry run journals its exact request and returns
+/// its planned result, and its `send` is never called.
+enum PrimitiveBindings {
+    static func function(for primitive: Primitive, in module: String, context: RunContext) -> LuaHostFunction {
+        let qualified = "\(module).\(primitive.name)"
+        return LuaHostFunction(qualified) { call in
+            try context.requireRunning(qualified)
+            var arguments: [LuaValue] = []
+            if call.count > 0 { for i in 1...call.count { arguments.append(try call.value(i)) } }
+            let prepared = try primitive.prepare(arguments)
+            let step = context.currentStep(of: call.task)
+            let journal = context.journal
+            @Sendable func record(planned: Bool, started: ContinuousClock.Instant?, requestID: String?, error: String?) {
+                journal?.record(.call) {
+                    $0.step = step
+                    $0.service = primitive.service
+                    $0.operation = primitive.operation
+                    $0.effect = primitive.effect.rawValue
+                    $0.planned = planned
+                    $0.request = prepared.request
+                    $0.summary = prepared.target
+                    $0.durationMs = started.map(milliseconds(since:))
+                    $0.requestId = requestID
+                    $0.error = error
+                }
+            }
+            if context.dryRun && primitive.effect == .mutate {
+                context.countPlannedAction()
+                record(planned: true, started: nil, requestID: nil, error: nil)
+                var planned = prepared.planned.tableValue ?? LuaTable()
+                planned.fields["planned"] = true
+                planned.fields["request"] = prepared.request
+                return .values([.table(planned)])
+            }
+            return .suspend(.work {
+                let started = ContinuousClock.now
+                do {
+                    let result = try await prepared.send()
+                    record(planned: false, started: started, requestID: result.requestID, error: nil)
+                    return [result.value]
+                } catch {
+                    record(planned: false, started: started, requestID: nil, error: "\(error)")
+                    throw error
+                }
+            })
+        }
+    }
+}

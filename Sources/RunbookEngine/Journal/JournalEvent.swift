@@ -1,0 +1,98 @@
+public import LuaKit
+
+/// One line of a run's journal (JSON Lines, schema version ``JournalEvent/schemaVersion``).
+///
+/// Every line has `v`, `event`, `time` and `run`; the other fields belong to the event
+/// kind that uses them and are left out otherwise. A dry run and a live run write the
+/// same events, so the two journals can be compared line by line.
+public struct JournalEvent: Codable, Sendable, Equatable {
+    /// The schema version written in every line's `v`.
+    public static let schemaVersion = 1
+
+    /// What happened.
+    public enum Kind: String, Codable, Sendable {
+        case runStarted = "run_started"
+        case stepStarted = "step_started"
+        case stepRetry = "step_retry"
+        case stepFinished = "step_finished"
+        case call
+        case log
+        case finding
+        case runFinished = "run_finished"
+    }
+
+    public var v = JournalEvent.schemaVersion
+    public var event: Kind
+    /// ISO 8601 UTC with milliseconds.
+    public var time: String
+    /// The run id.
+    public var run: String
+
+    // run_started
+    public var runbook: String?
+    public var version: String?
+    public var sha256: String?
+    public var file: String?
+    /// "live" or "dry-run".
+    public var mode: String?
+    public var params: LuaValue?
+    public var trigger: LuaValue?
+    public var engine: String?
+
+    // steps
+    public var step: Int?
+    public var parent: Int?
+    public var name: String?
+    /// ok, failed, timed_out, stopped (step_finished); ok, failed, stopped, invalid (run_finished).
+    public var status: String?
+    public var attempt: Int?
+    public var durationMs: Double?
+    public var result: LuaValue?
+    public var error: String?
+    public var location: String?
+
+    // call
+    public var service: String?
+    public var operation: String?
+    /// read, probe or mutate.
+    public var effect: String?
+    /// True when a dry run planned the call instead of sending it.
+    public var planned: Bool?
+    public var request: LuaValue?
+    public var requestId: String?
+
+    // log and finding
+    public var level: String?
+    public var message: String?
+    public var severity: String?
+    public var summary: String?
+    public var detail: LuaValue?
+
+    // run_finished
+    public var exitCode: Int32?
+    public var reason: String?
+    public var traceback: String?
+    public var findings: Int?
+    public var plannedActions: Int?
+
+    /// An event of `kind` for `run` at `time`; set the other fields as the kind needs.
+    public init(_ kind: Kind, run: String, time: String) {
+        self.event = kind
+        self.run = run
+        self.time = time
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case v, event, time, run, runbook, version, sha256, file, mode, params, trigger, engine
+        case step, parent, name, status, attempt
+        case durationMs = "duration_ms"
+        case result, error, location, service, operation
+        case effect = "class"
+        case planned, request
+        case requestId = "request_id"
+        case level, message, severity, summary, detail
+        case exitCode = "exit_code"
+        case reason, traceback, findings
+        case plannedActions = "planned_actions"
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import LuaKit
+import Synchronization
+
+/// Writes a run as a Markdown review document: what was read, every action a dry run
+/// planned with its exact request, the steps and the findings. This is what a reviewer
+/// reads before approving a runbook or a change.
+public final class MarkdownReport: JournalSink {
+    /// Where the report is written when the run finishes.
+    public let path: String
+    private let events = Mutex<[JournalEvent]>([])
+
+    /// A report to be written at `path`.
+    public init(path: String) { self.path = path }
+
+    public func record(_ event: JournalEvent) {
+        events.withLock { $0.append(event) }
+    }
+
+    public func finish() throws {
+        let text = Self.render(events.withLock { $0 })
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw RunbookError(.io, "cannot write the report \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// The Markdown for a run's events.
+    public static func render(_ events: [JournalEvent]) -> String {
+        guard let start = events.first(where: { $0.event == .runStarted }) else { return "# Run\n\nNo events.\n" }
+        let end = events.last { $0.event == .runFinished }
+        let dry = start.mode == "dry-run"
+        let steps = Dictionary(events.filter { $0.event == .stepStarted }.compactMap { e in e.step.map { ($0, e.name ?? "") } },
+                               uniquingKeysWith: { a, _ in a })
+        func stepLabel(_ step: Int?) -> String { step.map { "\($0). \(steps[$0] ?? "")" } ?? "(no step)" }
+        var out = "# \(dry ? "Dry run" : "Run"): \(start.runbook ?? "") \(start.version ?? "")\n\n"
+        out += "| | |\n|---|---|\n"
+        out += "| Run | `\(start.run)` |\n"
+        out += "| Mode | \(dry ? "dry run: reads and probes ran live; nothing was changed" : "live") |\n"
+        out += "| File | `\(start.file ?? "")` |\n"
+        out += "| SHA-256 | `\(start.sha256 ?? "")` |\n"
+        out += "| Started | \(start.time) |\n"
+        if let end {
+            out += "| Result | **\(end.status ?? "")** (exit \(end.exitCode ?? 0)) in \(formatMilliseconds(end.durationMs ?? 0))"
+            out += (end.error ?? end.reason).map { ": \(escapeCell($0))" } ?? ""
+            out += " |\n"
+        } else {
+            out += "| Result | the run did not finish |\n"
+        }
+        out += "\n## Parameters\n\n" + fenced(start.params ?? [:])
+
+        let planned = events.filter { $0.event == .call && $0.planned == true }
+        out += "\n## Planned actions (\(planned.count))\n\n"
+        if planned.isEmpty {
+            out += dry ? "None: this run would change nothing.\n" : "None: this was a live run.\n"
+        } else {
+            out += "None of these was sent. Each is the exact request a live run would send at this point.\n\n"
+            for (offset, call) in planned.enumerated() {
+                out += "\(offset + 1). **\(call.service ?? "").\(call.operation ?? "")** in step \(stepLabel(call.step))"
+                out += call.summary.map { ": \($0)" } ?? ""
+                out += "\n\n" + fenced(call.request ?? [:], indent: "   ")
+            }
+        }
+
+        out += "\n## Steps\n\n| # | Step | Status | Duration | Attempts | Result or error |\n|---|---|---|---|---|---|\n"
+        for e in events where e.event == .stepFinished {
+            let outcome = e.error ?? e.result.map(\.plainOrJSON) ?? ""
+            out += "| \(e.step ?? 0) | \(escapeCell(e.name ?? "")) | \(e.status ?? "") | \(formatMilliseconds(e.durationMs ?? 0)) | \(e.attempt ?? 1) | \(escapeCell(String(outcome.prefix(300)))) |\n"
+        }
+
+        let reads = events.filter { $0.event == .call && $0.planned != true }
+        out += "\n## What was read (\(reads.count) calls)\n\n"
+        if reads.isEmpty {
+            out += "No calls.\n"
+        } else {
+            out += "| Step | Call | Class | Latency | Request id | Outcome |\n|---|---|---|---|---|---|\n"
+            for call in reads {
+                out += "| \(escapeCell(stepLabel(call.step))) | \(call.service ?? "").\(call.operation ?? "") | \(call.effect ?? "") | \(formatMilliseconds(call.durationMs ?? 0)) | \(call.requestId.map { "`\($0)`" } ?? "") | \(escapeCell(call.error ?? "ok")) |\n"
+            }
+        }
+
+        let findings = events.filter { $0.event == .finding }
+        out += "\n## Findings (\(findings.count))\n\n"
+        out += findings.isEmpty ? "None.\n" : findings.map { f in
+            "- **\((f.severity ?? "info").uppercased())** \(f.summary ?? "")" + (f.detail.map { ": \($0.plainOrJSON)" } ?? "") + " (step \(stepLabel(f.step)))"
+        }.joined(separator: "\n") + "\n"
+
+        let logs = events.filter { $0.event == .log }
+        if !logs.isEmpty {
+            out += "\n## Log\n\n" + logs.map { "- \($0.time) [\($0.level ?? "info")] \($0.message ?? "")" }.joined(separator: "\n") + "\n"
+        }
+        return out
+    }
+
+    private static func fenced(_ value: LuaValue, indent: String = "") -> String {
+        let json = (try? encodeJSON(value, pretty: true)) ?? value.description
+        let body = json.split(separator: "\n", omittingEmptySubsequences: false).map { indent + $0 }.joined(separator: "\n")
+        return "\(indent)```json\n\(body)\n\(indent)```\n"
+    }
+
+    private static func escapeCell(_ text: String) -> String {
+        text.replacingAll("|", with: "\\|").replacingAll("\n", with: " ")
+    }
+}

@@ -1,0 +1,61 @@
+public import LuaKit
+
+/// Replaces known secret values with `<redacted>` wherever they appear in an event:
+/// messages, errors, results, requests. The one list every journal, report and
+/// terminal line passes through.
+public struct Redactor: Sendable {
+    /// What a secret is replaced with.
+    public static let mask = "<redacted>"
+    private let secrets: [String]
+
+    /// A redactor for `secrets`. Values shorter than 4 characters are ignored: masking
+    /// every "1" would hide more than it protects.
+    public init(secrets: [String] = []) {
+        self.secrets = Set(secrets.filter { $0.count >= 4 }).sorted { $0.count > $1.count }
+    }
+
+    /// `text` with every secret masked.
+    public func redact(_ text: String) -> String {
+        secrets.reduce(text) { $0.replacingAll($1, with: Self.mask) }
+    }
+
+    /// `value` with every secret masked in every string, keys included.
+    public func redact(_ value: LuaValue) -> LuaValue {
+        guard !secrets.isEmpty else { return value }
+        switch value {
+        case .string(let s): return .string(redact(s))
+        case .table(let table):
+            var clean = LuaTable(array: table.array.map(redact))
+            for (key, element) in table.fields { clean.fields[redact(key)] = redact(element) }
+            return .table(clean)
+        default: return value
+        }
+    }
+
+    /// `event` with every secret masked.
+    public func redact(_ event: JournalEvent) -> JournalEvent {
+        guard !secrets.isEmpty else { return event }
+        var e = event
+        for path in [\JournalEvent.name, \.error, \.message, \.summary, \.traceback, \.reason, \.location, \.file] {
+            e[keyPath: path] = e[keyPath: path].map(redact)
+        }
+        for path in [\JournalEvent.params, \.trigger, \.result, \.request, \.detail] {
+            e[keyPath: path] = e[keyPath: path].map(redact)
+        }
+        return e
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty, contains(target) else { return self }
+        var result = ""
+        var rest = Substring(self)
+        while let range = rest.firstRange(of: target) {
+            result += rest[..<range.lowerBound]
+            result += replacement
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+public import LuaKit
+import Synchronization
+
+/// Shows a run to a person as it happens: numbered steps with durations, every call a
+/// dry run planned, findings, and a closing summary. Colour only when asked for
+/// (the CLI asks on a TTY unless `NO_COLOR` or `--no-color`).
+public final class TerminalRenderer: JournalSink {
+    private struct State {
+        var depth: [Int: Int] = [:]
+        var started: String?
+    }
+
+    private let write: @Sendable (String) -> Void
+    private let color: Bool
+    private let showCalls: Bool
+    private let state = Mutex(State())
+
+    /// A renderer writing lines through `write`.
+    ///
+    /// - Parameters:
+    ///   - color: use ANSI colours.
+    ///   - showCalls: list every read and probe call, not only planned ones.
+    public init(color: Bool, showCalls: Bool = true, write: @escaping @Sendable (String) -> Void) {
+        self.color = color
+        self.showCalls = showCalls
+        self.write = write
+    }
+
+    private enum Tint: String {
+        case green = "32", red = "31", yellow = "33", blue = "34", magenta = "35", dim = "2", bold = "1"
+    }
+
+    private func paint(_ text: String, _ tint: Tint) -> String {
+        color ? "\u{1B}[\(tint.rawValue)m\(text)\u{1B}[0m" : text
+    }
+
+    public func record(_ event: JournalEvent) {
+        let lines = state.withLock { render(event, &$0) }
+        for line in lines { write(line + "\n") }
+    }
+
+    private func indent(_ step: Int?, _ state: State, extra: Int = 0) -> String {
+        String(repeating: "  ", count: 1 + (step.flatMap { state.depth[$0] } ?? 0) + extra)
+    }
+
+    private func render(_ e: JournalEvent, _ state: inout State) -> [String] {
+        switch e.event {
+        case .runStarted:
+            let mode = e.mode == "dry-run" ? paint("dry run", .yellow) : "live"
+            return [
+                paint("▶ \(e.runbook ?? "?") \(e.version ?? "")", .bold) + " · \(mode) · run \(e.run)",
+                paint("  \(e.file ?? "") · sha256 \(e.sha256?.prefix(12) ?? "")", .dim),
+            ]
+        case .stepStarted:
+            let depth = e.parent.flatMap { state.depth[$0].map { $0 + 1 } } ?? 0
+            if let step = e.step { state.depth[step] = depth }
+            return [indent(e.step, state) + paint("▸ [\(e.step ?? 0)] \(e.name ?? "")", .blue)]
+        case .stepRetry:
+            let delay = (e.durationMs ?? 0) / 1000
+            return [indent(e.step, state, extra: 2) + paint("↻ attempt \(e.attempt ?? 0) failed: \(e.error ?? ""); retrying in \(formatMilliseconds(delay * 1000))", .yellow)]
+        case .stepFinished:
+            let label = "[\(e.step ?? 0)] \(e.name ?? "")"
+            let took = formatMilliseconds(e.durationMs ?? 0)
+            let attempts = (e.attempt ?? 1) > 1 ? " · \(e.attempt ?? 1) attempts" : ""
+            switch e.status {
+            case "ok":
+                return [indent(e.step, state) + paint("✓ ", .green) + label + paint(" · \(took)\(attempts)", .dim)]
+            case "timed_out":
+                return [indent(e.step, state) + paint("✗ \(label) timed out · \(took)\(attempts)", .red), indent(e.step, state, extra: 2) + paint(e.error ?? "", .red)]
+            default:
+                return [indent(e.step, state) + paint("✗ \(label) \(e.status ?? "failed") · \(took)\(attempts)", .red), indent(e.step, state, extra: 2) + paint(e.error ?? "", .red)]
+            }
+        case .call:
+            let name = "\(e.service ?? "").\(e.operation ?? "")"
+            if e.planned == true {
+                let request = e.request.flatMap { try? encodeJSON($0) } ?? ""
+                return [indent(e.step, state, extra: 2) + paint("⧗ would call \(name) \(request)", .yellow)]
+            }
+            if let error = e.error {
+                return [indent(e.step, state, extra: 2) + paint("· \(e.effect ?? "") \(name) failed after \(formatMilliseconds(e.durationMs ?? 0)): \(error)", .red)]
+            }
+            guard showCalls else { return [] }
+            return [indent(e.step, state, extra: 2) + paint("· \(e.effect ?? "") \(name) \(formatMilliseconds(e.durationMs ?? 0))", .dim)]
+        case .log:
+            let tint: Tint = e.level == "error" ? .red : e.level == "warn" ? .yellow : .dim
+            return [indent(e.step, state, extra: 2) + paint("\(e.level ?? "info"): ", tint) + (e.message ?? "")]
+        case .finding:
+            let severity = (e.severity ?? "info").uppercased()
+            let tint: Tint = ["CRITICAL", "HIGH"].contains(severity) ? .red : severity == "MEDIUM" ? .yellow : .magenta
+            var lines = [indent(e.step, state, extra: 1) + paint("! \(severity)", tint) + " \(e.summary ?? "")"]
+            if let detail = e.detail { lines.append(indent(e.step, state, extra: 2) + paint(detail.plainOrJSON, .dim)) }
+            return lines
+        case .runFinished:
+            let took = formatMilliseconds(e.durationMs ?? 0)
+            var counts = ["\(e.findings ?? 0) finding\(e.findings == 1 ? "" : "s")"]
+            if let planned = e.plannedActions, planned > 0 { counts.append("\(planned) planned action\(planned == 1 ? "" : "s")") }
+            let tail = " in \(took) · " + counts.joined(separator: " · ")
+            switch e.status {
+            case "ok": return ["", paint("✓ ok", .green) + tail]
+            case "stopped": return ["", paint("■ stopped: \(e.reason ?? "")", .red) + tail] + (e.error.map { [paint("  \($0)", .red)] } ?? [])
+            default: return ["", paint("✗ failed: \(e.error ?? e.reason ?? "")", .red) + tail]
+            }
+        }
+    }
+}
+
+func formatMilliseconds(_ ms: Double) -> String {
+    ms < 1000 ? "\(Int(ms.rounded())) ms" : formatSeconds(ms / 1000)
+}
+
+func formatSeconds(_ seconds: Double) -> String {
+    seconds < 60 ? "\((seconds * 10).rounded() / 10) s" : "\(Int(seconds) / 60) min \(Int(seconds) % 60) s"
+}
+
+extension LuaValue {
+    /// Strings as they are, anything else as compact JSON.
+    public var plainOrJSONText: String { plainOrJSON }
+
+    /// Strings as they are, anything else as compact JSON.
+    var plainOrJSON: String {
+        if case .string(let s) = self { return s }
+        return (try? encodeJSON(self)) ?? description
+    }
+}

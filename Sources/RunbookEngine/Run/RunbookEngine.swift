@@ -1,0 +1,213 @@
+public import LuaKit
+import Foundation
+
+/// What to run and how.
+public struct RunRequest: Sendable {
+    /// The runbook file.
+    public var file: String
+    /// `NAME=VALUE` parameters from the command line.
+    public var arguments: [String] = []
+    /// A JSON file of parameter values; command-line values win over it.
+    public var paramsFile: String?
+    /// Reads and probes run live; mutating calls are planned, never sent.
+    public var dryRun = false
+    /// What started the run (an alarm event), visible to the runbook as `run.trigger`.
+    public var trigger: LuaValue?
+    /// Wall-clock seconds for the run, over the runbook's own `limits.timeout`.
+    public var timeout: Double?
+    /// The run's id, also the journal's file name.
+    public var runID = RunID.make()
+    /// Stops the run from another thread (the CLI cancels it on SIGINT and SIGTERM).
+    public var cancellation = LuaCancellation()
+
+    /// A request to run the runbook in `file`.
+    public init(file: String) { self.file = file }
+}
+
+/// How a run ended.
+public struct RunResult: Sendable {
+    /// The run's id.
+    public let runID: String
+    /// The runbook, once its file loaded.
+    public let runbook: Runbook?
+    /// ok, failed, stopped or invalid.
+    public let status: String
+    /// The exit status the CLI ends with.
+    public let exit: ExitStatus
+    /// Why it did not succeed, for people.
+    public let message: String?
+    /// The limit that stopped it, if one did.
+    public let stopReason: LuaStopReason?
+    /// Findings the runbook reported.
+    public let findings: Int
+    /// Mutating calls a dry run planned.
+    public let plannedActions: Int
+}
+
+/// Loads, validates and runs runbooks.
+///
+/// ```swift
+/// let engine = RunbookEngine(modules: [])
+/// var request = RunRequest(file: "runbooks/hello.lua")
+/// request.dryRun = true
+/// let result = await engine.run(request, sinks: [TerminalRenderer(color: false) { print($0, terminator: "") }])
+/// ```
+public struct RunbookEngine: Sendable {
+    /// The engine's version, written into every journal.
+    public static let version = "0.1.0"
+    /// Default limits of a run; a runbook's `limits` and `--timeout` change them.
+    public static let defaultLimits = LuaLimits(memoryBytes: 64 << 20, instructions: 2_000_000_000, timeout: .seconds(3600))
+
+    /// The primitive modules runbooks can use.
+    public let modules: [PrimitiveModule]
+
+    /// An engine offering `modules` to runbooks.
+    public init(modules: [PrimitiveModule] = []) {
+        self.modules = modules
+    }
+
+    /// Loads and validates a runbook file without running it: no primitive can run.
+    ///
+    /// - Throws: ``RunbookError`` naming the file and line of the problem.
+    public func inspect(file: String) throws -> Runbook {
+        try RunbookLoader.load(file: file, context: RunContext(journal: nil, dryRun: true), modules: modules).runbook
+    }
+
+    /// Runs a runbook. Never throws: every problem becomes the result's status, and
+    /// once the run has started, a `run_finished` event in the journal.
+    public func run(_ request: RunRequest, sinks: [any JournalSink]) async -> RunResult {
+        let context = RunContext(journal: nil, dryRun: request.dryRun)
+        let loaded: LoadedRunbook
+        let params: LuaTable
+        do {
+            loaded = try RunbookLoader.load(file: request.file, context: context, modules: modules)
+            let file = try request.paramsFile.map(Self.readParamsFile)
+            params = try ParamBinder.bind(loaded.runbook.params, arguments: request.arguments, file: file)
+        } catch {
+            let message = (error as? RunbookError)?.description ?? "\(error)"
+            return RunResult(runID: request.runID, runbook: nil, status: "invalid", exit: .usage, message: message,
+                             stopReason: nil, findings: 0, plannedActions: 0)
+        }
+        return await execute(loaded, params: params, request: request, sinks: sinks)
+    }
+
+    private func execute(_ loaded: LoadedRunbook, params: LuaTable, request: RunRequest, sinks: [any JournalSink]) async -> RunResult {
+        let runbook = loaded.runbook
+        let lua = loaded.lua
+        let context = loaded.context
+        let secretNames = Set(runbook.params.filter(\.secret).map(\.name))
+        let secrets = params.fields.compactMap { key, value -> [String]? in
+            guard let name = key.stringValue, secretNames.contains(name) else { return nil }
+            return value.tableValue.map { $0.array.compactMap(\.stringValue) } ?? [value.plainText]
+        }.flatMap { $0 }
+        let journal = Journal(runID: request.runID, sinks: sinks, redactor: Redactor(secrets: secrets))
+        context.journal = journal
+        var shownParams = params
+        for name in secretNames where params.fields[.string(name)] != nil { shownParams.fields[.string(name)] = .string(Redactor.mask) }
+        let started = ContinuousClock.now
+        journal.record(.runStarted) {
+            $0.runbook = runbook.name
+            $0.version = runbook.version.description
+            $0.sha256 = runbook.sha256
+            $0.file = runbook.file
+            $0.mode = request.dryRun ? "dry-run" : "live"
+            $0.params = .table(shownParams)
+            $0.trigger = request.trigger
+            $0.engine = "runbook \(Self.version), Lua 5.4"
+        }
+
+        var limits = Self.defaultLimits
+        if let mib = runbook.limits.memoryMiB { limits.memoryBytes = mib << 20 }
+        if let count = runbook.limits.instructions { limits.instructions = count }
+        if let seconds = request.timeout ?? runbook.limits.timeout { limits.timeout = .milliseconds(Int64(seconds * 1000)) }
+        lua.applyLimits(limits)
+        request.cancellation.onCancel { [cancellation = lua.cancellation] in cancellation.cancel() }
+        if request.cancellation.isCancelled { lua.cancellation.cancel() }
+
+        let outcome: LuaTaskOutcome
+        do {
+            context.phase = .running
+            let data: LuaValue = [
+                "id": .string(request.runID), "dry_run": .boolean(request.dryRun), "params": .table(params),
+                "trigger": request.trigger ?? .nil,
+                "runbook": ["name": .string(runbook.name), "version": .string(runbook.version.description)],
+            ]
+            let dataReference = try lua.reference(to: data)
+            _ = try lua.call(loaded.environment.installRun, arguments: [dataReference])
+            lua.release(dataReference)
+            guard let runFunction = lua.field("run", of: loaded.table) else { throw LuaError(.runtime, "run is missing") }
+            let scheduler = LuaScheduler(state: lua)
+            let main = try scheduler.spawn(runFunction, arguments: [.table(params)])
+            outcome = await scheduler.run(until: main)
+        } catch {
+            outcome = LuaTaskOutcome(values: [], error: error as? LuaError ?? LuaError(.runtime, "\(error)"))
+        }
+
+        let (status, exit, reason) = Self.classify(outcome, lua: lua, context: context, limits: limits)
+        context.closeOpenSteps(status: status == "stopped" ? "stopped" : "failed", error: reason)
+        journal.record(.runFinished) {
+            $0.status = status
+            $0.exitCode = exit.rawValue
+            $0.durationMs = milliseconds(since: started)
+            $0.error = outcome.error?.message
+            $0.reason = reason
+            $0.traceback = outcome.error?.traceback
+            $0.findings = context.findings
+            $0.plannedActions = context.plannedActions
+        }
+        var message = reason
+        do { try journal.finish() } catch { message = [reason, "\(error)"].compactMap { $0 }.joined(separator: "; ") }
+        return RunResult(runID: request.runID, runbook: runbook, status: status, exit: exit, message: message,
+                         stopReason: lua.stopReason, findings: context.findings, plannedActions: context.plannedActions)
+    }
+
+    /// The status, exit and a reason a person can act on.
+    private static func classify(_ outcome: LuaTaskOutcome, lua: LuaState, context: RunContext, limits: LuaLimits)
+        -> (String, ExitStatus, String?)
+    {
+        guard let error = outcome.error else { return ("ok", .ok, nil) }
+        if case .stopped(let reason) = error.kind {
+            let text: String
+            switch reason {
+            case .instructions: text = "instruction budget of \(limits.instructions) exhausted (a loop that never ends?)"
+            case .deadline: text = "run timed out after \(formatSeconds(limits.timeout.map(seconds(of:)) ?? 0)); raise it with --timeout or limits.timeout"
+            case .cancelled: text = "cancelled"
+            case .memory: text = "memory limit of \(limits.memoryBytes >> 20) MiB reached (peak \(lua.peakMemory >> 20) MiB)"
+            case .stackOverflow: text = "stack overflow: recursion too deep"
+            case .tooManyTasks: text = "too many concurrent tasks"
+            }
+            return ("stopped", .limit, text)
+        }
+        if let failure = context.failure, error.message == failure { return ("failed", .failed, "the runbook called fail()") }
+        return ("failed", .failed, nil)
+    }
+
+    static func readParamsFile(_ path: String) throws -> LuaValue {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RunbookError(.notFound, "no params file at \(path)")
+        }
+        do {
+            return try JSONDecoder().decode(LuaValue.self, from: data)
+        } catch {
+            throw RunbookError(.invalid, "params file \(path) is not valid JSON: \(describeDecodingError(error))")
+        }
+    }
+}
+
+func seconds(of duration: Duration) -> Double {
+    let (whole, attoseconds) = duration.components
+    return Double(whole) + Double(attoseconds) / 1e18
+}
+
+/// Run ids sort by time: `20261126T101500Z-3fa2c1`.
+public enum RunID {
+    /// A new id for a run starting now.
+    public static func make() -> String {
+        let date = Date()
+        let style = Date.VerbatimFormatStyle(
+            format: "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)Z",
+            timeZone: TimeZone(identifier: "UTC")!, calendar: Calendar(identifier: .gregorian))
+        let suffix = String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
+        return date.formatted(style) + "-" + String(repeating: "0", count: 6 - suffix.count) + suffix
+    }
+}

@@ -1,0 +1,74 @@
+public import LuaKit
+
+/// A runbook's metadata, read from the table its file returns. Reading it runs no
+/// primitive, so listing and validating never touch the network.
+public struct Runbook: Sendable {
+    /// The unique name (`msk.high-cpu`).
+    public let name: String
+    /// The runbook's own version.
+    public let version: SemanticVersion
+    /// What the runbook is for; the first line is its summary.
+    public let description: String
+    /// The parameters, sorted by name.
+    public let params: [ParamSpec]
+    /// The alarms that start this runbook, and how they fill its parameters.
+    public let triggers: [Trigger]
+    /// Limits the runbook asks for; the command line can lower or raise them.
+    public let limits: RunbookLimits
+    /// The file it was loaded from.
+    public let file: String
+    /// The SHA-256 of the file's bytes, so a journal says exactly what ran.
+    public let sha256: String
+
+    /// The first line of ``description``.
+    public var summary: String {
+        String(description.split(separator: "\n", maxSplits: 1).first ?? "")
+    }
+}
+
+/// The type of a runbook parameter.
+public enum ParamType: String, Sendable, CaseIterable, Codable {
+    case string, number, integer, boolean
+    /// A list of strings: `--param brokers=1,2,3` or a JSON array in a params file.
+    case list
+}
+
+/// One declared parameter.
+public struct ParamSpec: Sendable {
+    /// The name runbook code reads (`p.cluster_arn`).
+    public let name: String
+    /// The declared type; command-line text is converted to it.
+    public let type: ParamType
+    /// Whether a run must supply it (a default satisfies this).
+    public let required: Bool
+    /// The value used when none is given.
+    public let defaultValue: LuaValue?
+    /// One line of help.
+    public let doc: String
+    /// The allowed values, when the declaration lists them.
+    public let choices: [String]?
+    /// A secret is redacted from journals, reports and the terminal.
+    public let secret: Bool
+}
+
+/// An alarm that starts a runbook, and where each parameter's value comes from.
+public struct Trigger: Sendable, Codable, Equatable {
+    /// The CloudWatch namespace (`AWS/Kafka`).
+    public let namespace: String?
+    /// The metric name (`CpuUser`).
+    public let metric: String?
+    /// An alarm name, when the trigger names one alarm.
+    public let alarm: String?
+    /// Parameter name to its source: `dimension:Cluster Name`, `alarm:name`, `value:text`, ...
+    public let params: [String: String]
+}
+
+/// Limits a runbook declares for its runs.
+public struct RunbookLimits: Sendable, Equatable {
+    /// Wall-clock seconds for the whole run.
+    public var timeout: Double?
+    /// Memory cap in MiB.
+    public var memoryMiB: Int?
+    /// VM instruction budget.
+    public var instructions: Int64?
+}

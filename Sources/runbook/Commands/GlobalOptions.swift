@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import RunbookEngine
+
+/// Options every subcommand shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .customLong("runbooks"), help: ArgumentHelp("The folder of runbooks (default: RUNBOOK_PATH, else ./runbooks).", valueName: "dir"))
+    var runbooksDirectory: String?
+
+    @Flag(name: .customLong("no-color"), help: "Never colour the output (NO_COLOR does the same).")
+    var noColor = false
+
+    var catalog: RunbookCatalog {
+        RunbookCatalog(directories: RunbookCatalog.searchPath(option: runbooksDirectory, environment: ProcessInfo.processInfo.environment),
+                       engine: RunbookEngine())
+    }
+
+    /// Colour on a terminal only, and never when NO_COLOR is set or --no-color given.
+    var useColor: Bool {
+        !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) != 0
+    }
+}
+
+/// Where journals go by default: $XDG_STATE_HOME/runbook/runs (XDG_STATE_HOME defaults to ~/.local/state).
+func journalDirectory() -> String {
+    let environment = ProcessInfo.processInfo.environment
+    let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state"
+    return state + "/runbook/runs"
+}
+
+/// Writes to standard output without buffering, so lines appear as events happen.
+let standardOutput: @Sendable (String) -> Void = { text in
+    FileHandle.standardOutput.write(Data(text.utf8))
+}
+
+/// Prints an error a person can act on and returns the exit code for it.
+func fail(_ error: RunbookError) -> ExitCode {
+    FileHandle.standardError.write(Data("runbook: error: \(error)\n".utf8))
+    return ExitCode(error.exitStatus.rawValue)
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import RunbookEngine
+
+extension RunbookCLI {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the runbooks: name, version and summary. Reads files only; no network.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Print a JSON array instead of a table.")
+        var json = false
+
+        func run() async throws {
+            let entries = global.catalog.entries()
+            let runbooks = entries.compactMap { try? $0.result.get() }
+            if json {
+                let items = runbooks.map { describe($0) }
+                standardOutput(String(decoding: try JSONSerialization.data(withJSONObject: items, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self) + "\n")
+            } else if runbooks.isEmpty {
+                standardOutput("no runbooks in \(global.catalog.directories.joined(separator: ", "))\n")
+            } else {
+                let nameWidth = runbooks.map(\.name.count).max() ?? 0
+                let versionWidth = runbooks.map { $0.version.description.count }.max() ?? 0
+                let lines = runbooks.sorted { $0.name < $1.name }.map { runbook in
+                    runbook.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+                        + runbook.version.description.padding(toLength: versionWidth, withPad: " ", startingAt: 0) + "  " + runbook.summary
+                }
+                standardOutput(lines.joined(separator: "\n") + "\n")
+            }
+            for entry in entries {
+                if case .failure(let error) = entry.result {
+                    FileHandle.standardError.write(Data("runbook: warning: skipped \(entry.file): \(error.message)\n".utf8))
+                }
+            }
+        }
+    }
+}
+
+/// A runbook as a JSON-ready dictionary, for `list --json` and `show --json`.
+func describe(_ runbook: Runbook) -> [String: Any] {
+    [
+        "name": runbook.name, "version": runbook.version.description, "description": runbook.description,
+        "file": runbook.file, "sha256": runbook.sha256,
+        "params": runbook.params.map { param -> [String: Any] in
+            var item: [String: Any] = ["name": param.name, "type": param.type.rawValue, "required": param.required, "doc": param.doc, "secret": param.secret]
+            if let value = param.defaultValue { item["default"] = value.plainOrJSONText }
+            if let choices = param.choices { item["choices"] = choices }
+            return item
+        },
+        "triggers": runbook.triggers.map { trigger -> [String: Any] in
+            var item: [String: Any] = ["params": trigger.params]
+            if let namespace = trigger.namespace { item["namespace"] = namespace }
+            if let metric = trigger.metric { item["metric"] = metric }
+            if let alarm = trigger.alarm { item["alarm"] = alarm }
+            return item
+        },
+    ]
+}

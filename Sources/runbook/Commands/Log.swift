@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import RunbookEngine
+
+extension RunbookCLI {
+    struct Log: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a past run from its journal (the last run by default).")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The run id (default: the last run).")
+        var runID: String?
+
+        @Option(help: ArgumentHelp("Read this journal file instead of looking the run up.", valueName: "path"))
+        var journal: String?
+
+        @Flag(help: "Print the journal's JSON lines as they are.")
+        var json = false
+
+        func run() async throws {
+            let path: String
+            do { path = try journal ?? locate() } catch let error as RunbookError { throw fail(error) }
+            if json {
+                guard let data = FileManager.default.contents(atPath: path) else { throw fail(RunbookError(.notFound, "no journal at \(path)")) }
+                FileHandle.standardOutput.write(data)
+                return
+            }
+            let events: [JournalEvent]
+            do { events = try JournalFile.read(path: path) } catch let error as RunbookError { throw fail(error) }
+            let renderer = TerminalRenderer(color: global.useColor, write: standardOutput)
+            for event in events { renderer.record(event) }
+            if !events.contains(where: { $0.event == .runFinished }) {
+                standardOutput("\n(the journal ends here: the run did not finish, or is still running)\n")
+            }
+            standardOutput("journal: \(path)\n")
+        }
+
+        private func locate() throws -> String {
+            let directory = journalDirectory()
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
+            if let runID {
+                guard let match = files.first(where: { $0 == "\(runID).jsonl" }) ?? files.first(where: { $0.hasPrefix(runID) }) else {
+                    throw RunbookError(.notFound, "no run \(runID) in \(directory)", hint: "run ids are the file names there; `runbook log` shows the last run")
+                }
+                return "\(directory)/\(match)"
+            }
+            guard let last = files.last else {
+                throw RunbookError(.notFound, "no runs yet in \(directory)", hint: "run one with `runbook run NAME`")
+            }
+            return "\(directory)/\(last)"
+        }
+    }
+}

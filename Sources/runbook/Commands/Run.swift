@@ -1,0 +1,102 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import LuaKit
+import RunbookEngine
+
+extension RunbookCLI {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a runbook, live or as a dry run.",
+            discussion: """
+                A dry run reads and probes live but changes nothing: every mutating call is
+                journaled with the exact request it would send, and returns a planned result.
+
+                Examples:
+                  runbook run demo.hello --param target=orders --dry-run --report review.md
+                  runbook run runbooks/demo/hello.lua --params-file params.json --json
+                """
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "A runbook name (demo.hello) or file (runbooks/demo/hello.lua).")
+        var runbook: String
+
+        @Option(name: .customLong("param"), help: ArgumentHelp("A parameter as NAME=VALUE; repeat for more. Lists take A,B,C.", valueName: "name=value"))
+        var params: [String] = []
+
+        @Option(help: ArgumentHelp("A JSON object of parameter values; --param values win over it.", valueName: "file"))
+        var paramsFile: String?
+
+        @Flag(help: "Read and probe live, but plan every mutating call instead of sending it.")
+        var dryRun = false
+
+        @Option(help: ArgumentHelp("Write the journal here (default: $XDG_STATE_HOME/runbook/runs/RUN_ID.jsonl).", valueName: "path"))
+        var journal: String?
+
+        @Option(help: ArgumentHelp("Also write the run as a Markdown review document.", valueName: "file.md"))
+        var report: String?
+
+        @Flag(help: "Print the journal's JSON lines on stdout instead of the human view.")
+        var json = false
+
+        @Option(help: ArgumentHelp("Stop the run after this many seconds (default: the runbook's limits.timeout, else 3600).", valueName: "seconds"))
+        var timeout: Double?
+
+        func validate() throws {
+            if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        }
+
+        func run() async throws {
+            let catalog = global.catalog
+            let file: String
+            do { file = try catalog.resolve(runbook) } catch let error as RunbookError { throw fail(error) }
+
+            var request = RunRequest(file: file)
+            request.arguments = params
+            request.paramsFile = paramsFile
+            request.dryRun = dryRun
+            request.timeout = timeout
+            let journalPath = journal ?? "\(journalDirectory())/\(request.runID).jsonl"
+            var sinks: [any JournalSink] = []
+            do {
+                sinks.append(try JournalFile(path: journalPath))
+            } catch let error as RunbookError { throw fail(error) }
+            if json {
+                sinks.append(JournalFile(descriptor: STDOUT_FILENO, name: "standard output"))
+            } else {
+                sinks.append(TerminalRenderer(color: global.useColor, write: standardOutput))
+            }
+            if let report { sinks.append(MarkdownReport(path: report)) }
+
+            let signals = cancelOnSignals(request.cancellation)
+            let result = await RunbookEngine().run(request, sinks: sinks)
+            signals.forEach { $0.cancel() }
+
+            if result.status == "invalid" {
+                try? FileManager.default.removeItem(atPath: journalPath)
+                FileHandle.standardError.write(Data("runbook: error: \(result.message ?? "invalid run")\n".utf8))
+                throw ExitCode(result.exit.rawValue)
+            }
+            if !json {
+                var lines = ["journal: \(journalPath)"]
+                if let report { lines.append("report: \(report)") }
+                standardOutput(lines.joined(separator: "\n") + "\n")
+            }
+            if result.exit != .ok { throw ExitCode(result.exit.rawValue) }
+        }
+    }
+}
+
+/// Cancels the run on SIGINT and SIGTERM: the run stops at its next instruction or
+/// wake-up and still writes its closing journal line.
+func cancelOnSignals(_ cancellation: LuaCancellation) -> [any DispatchSourceSignal] {
+    [SIGINT, SIGTERM].map { number in
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler { cancellation.cancel() }
+        source.resume()
+        return source
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import RunbookEngine
+
+extension RunbookCLI {
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a runbook's description, parameters and triggers.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "A runbook name or file.")
+        var runbook: String
+
+        @Flag(help: "Print JSON instead of text.")
+        var json = false
+
+        func run() async throws {
+            let loaded: Runbook
+            do {
+                let file = try global.catalog.resolve(runbook)
+                loaded = try RunbookEngine().inspect(file: file)
+            } catch let error as RunbookError { throw fail(error) }
+            if json {
+                standardOutput(String(decoding: try JSONSerialization.data(withJSONObject: describe(loaded), options: [.sortedKeys, .prettyPrinted]), as: UTF8.self) + "\n")
+                return
+            }
+            var text = "\(loaded.name) \(loaded.version)\n\n\(loaded.description)\n\nfile:   \(loaded.file)\nsha256: \(loaded.sha256)\n"
+            text += "\nparameters:\n"
+            if loaded.params.isEmpty { text += "  (none)\n" }
+            for param in loaded.params {
+                var line = "  \(param.name) (\(param.type.rawValue)"
+                line += param.required && param.defaultValue == nil ? ", required" : ""
+                line += param.defaultValue.map { ", default \($0.plainOrJSONText)" } ?? ""
+                line += param.secret ? ", secret" : ""
+                line += ")"
+                if !param.doc.isEmpty { line += "  \(param.doc)" }
+                if let choices = param.choices { line += "  [\(choices.joined(separator: "|"))]" }
+                text += line + "\n"
+            }
+            if !loaded.triggers.isEmpty {
+                text += "\ntriggers:\n"
+                for trigger in loaded.triggers {
+                    let what = trigger.alarm.map { "alarm \($0)" } ?? "\(trigger.namespace ?? "") \(trigger.metric ?? "")"
+                    let fills = trigger.params.sorted { $0.key < $1.key }.map { "\($0.key) <- \($0.value)" }.joined(separator: ", ")
+                    text += "  \(what)" + (fills.isEmpty ? "" : ": \(fills)") + "\n"
+                }
+            }
+            if let timeout = loaded.limits.timeout { text += "\ntimeout: \(timeout) s\n" }
+            standardOutput(text)
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+
+@main
+struct RunbookCLI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runbook",
+        abstract: "Run operational runbooks written in Lua, live or as a dry run.",
+        discussion: """
+            A runbook is a Lua file that returns `runbook { name = ..., version = ..., run = function(p) ... end }`.
+            Runbooks are found in --runbooks DIR, else in the folders of RUNBOOK_PATH, else in ./runbooks.
+
+            Examples:
+              runbook list
+              runbook validate runbooks/
+              runbook run demo.hello --param target=orders --dry-run --report review.md
+              runbook run runbooks/demo/hello.lua --param target=orders
+              runbook log
+
+            Exit codes: 0 ok, 1 the runbook failed, 2 usage or validation error,
+            3 a limit stopped the run (time, memory, instructions, cancel), 4 refused by a guardrail.
+            """,
+        version: "0.1.0",
+        subcommands: [Run.self, List.self, Show.self, Validate.self, Log.self]
+    )
+}
