@@ -7,6 +7,8 @@ public enum LuaReturn {
     case values([LuaValue])
     /// Suspend the calling task until the suspension completes; Lua sees its results.
     case suspend(LuaSuspension)
+    /// Return the call's own arguments unchanged (tables and functions included).
+    case arguments
 
     /// Return nothing.
     public static var none: LuaReturn { .values([]) }
@@ -60,6 +62,8 @@ public final class LuaHostFunction {
                 }
                 for value in values { try call.state.push(value, on: L) }
                 return Int32(values.count)
+            case .arguments:
+                return lua_gettop(L)
             case .suspend(let suspension):
                 guard let scheduler = call.state.scheduler else {
                     throw LuaHostError("cannot wait here: no scheduler runs this state")

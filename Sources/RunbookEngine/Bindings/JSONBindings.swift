@@ -5,11 +5,11 @@ import LuaKit
 enum JSONBindings {
     static func functions() -> [LuaHostFunction] {
         [
-            LuaHostFunction("encode") { call in
+            LuaHostFunction("json.encode") { call in
                 let value = try call.value(1)
                 return .values([.string(try encodeJSON(value))])
             },
-            LuaHostFunction("decode") { call in
+            LuaHostFunction("json.decode") { call in
                 let text = try call.string(1, "text")
                 do {
                     return .values([try JSONDecoder().decode(LuaValue.self, from: Data(text.utf8))])

@@ -33,7 +33,9 @@ enum PrimitiveBindings {
                 var planned = prepared.planned.tableValue ?? LuaTable()
                 planned.fields["planned"] = true
                 planned.fields["request"] = prepared.request
-                return .values([.table(planned)])
+                // Suspend as a sent call would, so a dry run fails where the live run would.
+                let result = LuaValue.table(planned)
+                return .suspend(.work { [result] })
             }
             return .suspend(.work {
                 let started = ContinuousClock.now

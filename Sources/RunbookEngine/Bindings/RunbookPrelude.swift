@@ -19,11 +19,6 @@ enum RunbookPrelude {
       return not rawpcall(check, false, err)
     end
 
-    function env.runbook(definition)
-      host.runbook()
-      return definition
-    end
-
     function env.step(name, options, fn)
       if fn == nil then fn, options = options, nil end
       if type(name) ~= "string" then error("step: bad argument #1 (name): expected a string, got " .. type(name), 2) end

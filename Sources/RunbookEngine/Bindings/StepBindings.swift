@@ -10,10 +10,6 @@ enum StepBindings {
     /// Functions only the prelude calls, passed to it as the `host` table.
     static func internals(_ context: RunContext) -> [LuaHostFunction] {
         [
-            LuaHostFunction("runbook") { call in
-                context.definitionLocation = call.location
-                return .none
-            },
             LuaHostFunction("step") { call in
                 try context.requireRunning("step")
                 guard let task = call.task else {
@@ -85,6 +81,12 @@ enum StepBindings {
     /// Functions runbooks call by name.
     static func globals(_ context: RunContext) -> [LuaHostFunction] {
         [
+            // A host function, not Lua: `return runbook { ... }` is a tail call, and only
+            // a C callee still sees the calling line of the file.
+            LuaHostFunction("runbook") { call in
+                context.definitionLocation = call.location
+                return .arguments
+            },
             LuaHostFunction("finding") { call in
                 try context.requireRunning("finding")
                 let finding = try call.value(1, conversion: .describe)
@@ -123,7 +125,7 @@ enum StepBindings {
     /// `log.info`, `log.warn`, `log.error`: a journal line at the current step.
     static func log(_ context: RunContext) -> [LuaHostFunction] {
         ["info", "warn", "error"].map { level in
-            LuaHostFunction(level) { call in
+            LuaHostFunction("log.\(level)") { call in
                 try context.requireRunning("log.\(level)")
                 let message = try call.value(1, conversion: .describe).plainText
                 let fields = try call.value(2, conversion: .describe)

@@ -37,7 +37,10 @@ struct RunbookEnvironment {
     private static func installTable(_ name: String, _ functions: [LuaHostFunction], in env: LuaReference, lua: LuaState) throws {
         let table = lua.newTable()
         defer { lua.release(table) }
-        for function in functions { lua.set(function.name, function, in: table) }
+        for function in functions {
+            // Named `json.decode` for errors, set as `decode` in the `json` table.
+            lua.set(String(function.name.split(separator: ".").last ?? ""), function, in: table)
+        }
         lua.set(name, table, in: env)
     }
 }

@@ -1,0 +1,85 @@
+import Foundation
+import LuaKit
+import RunbookEngine
+import Synchronization
+import Testing
+
+struct LimitsAndSecretsTests {
+    static let bombs: [(String, String)] = [
+        ("while true do end", "instruction budget"),
+        ("local s = string.rep('x', 1 << 30)", "memory limit of 8 MiB reached"),
+        ("local function f() return 1 + f() end f()", ""),
+        ("sleep(60)", "run timed out after"),
+    ]
+
+    @Test(arguments: bombs)
+    func aLimitStopsTheRunWithExitThree(body: String, reason: String) async throws {
+        let source = runbookSource(body, extra: "limits = { memory_mb = 8, instructions = 20000000 },")
+        let record = await run(source, timeout: body.hasPrefix("sleep") ? 0.2 : 60)
+        #expect(record.result.exit == .limit, "\(body): \(record.result.message ?? "")")
+        let end = record.events(.runFinished).first
+        #expect(end?.status == "stopped")
+        #expect(end?.exitCode == 3)
+        if !reason.isEmpty { #expect(end?.reason?.contains(reason) == true, "\(end?.reason ?? "")") }
+        // The engine goes on: the next run in the same process works.
+        let next = await run(runbookSource("step('fine', function() return 1 end)"))
+        #expect(next.result.exit == .ok)
+    }
+
+    @Test func stepsOpenWhenALimitHitsAreClosedAsStopped() async throws {
+        let record = await run(runbookSource("step('outer', function() step('inner', function() while true do end end) end)",
+                                             extra: "limits = { instructions = 5000000 },"))
+        #expect(record.result.exit == .limit)
+        #expect(record.events(.stepFinished).map(\.status) == ["stopped", "stopped"])
+        #expect(record.events(.stepFinished).map(\.name) == ["inner", "outer"])
+    }
+
+    @Test func cancellingStopsARunWaitingOnIO() async throws {
+        let folder = RunbookFolder()
+        defer { folder.remove() }
+        var request = RunRequest(file: folder.write("r.lua", runbookSource("step('wait', function() sleep(60) end)")))
+        let cancellation = request.cancellation
+        request.timeout = 120
+        Task {
+            try await Task.sleep(nanoseconds: 50_000_000)
+            cancellation.cancel()
+        }
+        let recorder = JournalRecorder()
+        let result = await RunbookEngine().run(request, sinks: [recorder])
+        #expect(result.exit == .limit)
+        #expect(result.stopReason == .cancelled)
+        #expect(recorder.events.last?.reason == "cancelled")
+    }
+
+    @Test func secretParametersNeverReachTheJournalOrReport() async throws {
+        let secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
+        let folder = RunbookFolder()
+        defer { folder.remove() }
+        let journalPath = folder.path + "/journal.jsonl"
+        let reportPath = folder.path + "/report.md"
+        let output = OutputCapture()
+        let record = await run(runbookSource("""
+            log.info("using token " .. p.token)
+            step("leak", function() return { token = p.token } end)
+            finding { severity = "low", summary = "token " .. p.token }
+            error("failed with " .. p.token)
+            """, params: "token = { type = \"string\", secret = true, required = true }"),
+            arguments: ["token=\(secret)"],
+            extraSinks: [try JournalFile(path: journalPath), MarkdownReport(path: reportPath),
+                         TerminalRenderer(color: false, write: output.append)])
+        #expect(record.result.exit == .failed)
+        let texts = [try String(contentsOfFile: journalPath, encoding: .utf8),
+                     try String(contentsOfFile: reportPath, encoding: .utf8), output.text]
+        for text in texts {
+            #expect(!text.contains(secret))
+            #expect(text.contains(Redactor.mask))
+        }
+    }
+}
+
+/// Collects what a terminal renderer writes.
+final class OutputCapture: Sendable {
+    private let buffer = Mutex("")
+    var text: String { buffer.withLock { $0 } }
+    var append: @Sendable (String) -> Void { { [self] piece in self.buffer.withLock { $0 += piece } } }
+}
