@@ -66,6 +66,7 @@ let package = Package(
         .testTarget(
             name: "RunbookCLITests",
             dependencies: ["RunbookEngine"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,0 +1,135 @@
+import Foundation
+import RunbookEngine
+import Testing
+
+struct RunCommandTests {
+    @Test func runsARunbookByNameAndWritesItsJournal() throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/hello.lua", helloRunbook)
+        let output = try cli.run("run", "cli.hello", "--param", "who=world", "--param", "times=2")
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("✓ [2] greet 2"))
+        #expect(output.stdout.contains("info: hello world"))
+        let journals = try FileManager.default.contentsOfDirectory(atPath: cli.journalFolder)
+        #expect(journals.count == 1)
+        let events = try JournalFile.read(path: cli.journalFolder + "/" + journals[0])
+        #expect(events.first?.event == .runStarted)
+        #expect(events.last?.event == .runFinished && events.last?.exitCode == 0)
+        let replay = try cli.run("log")
+        #expect(replay.status == 0)
+        #expect(replay.stdout.contains("✓ [2] greet 2"))
+    }
+
+    @Test func unknownRunbookExitsTwoWithTheClosestNames() throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/hello.lua", helloRunbook)
+        let output = try cli.run("run", "cli.helo")
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("no runbook named 'cli.helo'"))
+        #expect(output.stderr.contains("did you mean cli.hello?"))
+    }
+
+    @Test func syntaxErrorExitsTwoAndShowsFileAndLine() throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let file = "broken.lua"
+        cli.write(file, "return runbook {\n  name = \"x\",\n  version = = \"1.0.0\",\n}\n")
+        let output = try cli.run("run", file)
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("syntax error: \(file):3:"), "\(output.stderr)")
+        let validate = try cli.run("validate", file)
+        #expect(validate.status == 2)
+        #expect(validate.stdout.contains("\(file):3:"))
+    }
+
+    @Test func missingRequiredParamExitsTwoAndSaysWhatToPass() throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/hello.lua", helloRunbook)
+        let output = try cli.run("run", "cli.hello")
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("missing required parameter 'who' (Who to greet)"))
+        #expect(output.stderr.contains("hint: pass --param who=VALUE"))
+        let journals = (try? FileManager.default.contentsOfDirectory(atPath: cli.journalFolder)) ?? []
+        #expect(journals.isEmpty)
+    }
+
+    @Test func wronglyTypedParamExitsTwo() throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/hello.lua", helloRunbook)
+        let output = try cli.run("run", "cli.hello", "--param", "who=x", "--param", "times=many")
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("parameter 'times' must be an integer, got 'many'"))
+    }
+
+    @Test func limitExitsThreeAndTheFailureExitsOne() throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let loop = cli.write("loop.lua", """
+            return runbook { name = "loop", version = "1.0.0", description = "spins",
+              limits = { instructions = 1000000 }, run = function() while true do end end }
+            """)
+        let stopped = try cli.run("run", loop)
+        #expect(stopped.status == 3)
+        #expect(stopped.stdout.contains("stopped: instruction budget of 1000000 exhausted"))
+        let failing = cli.write("fail.lua", """
+            return runbook { name = "failing", version = "1.0.0", description = "fails",
+              run = function() fail("precondition not met") end }
+            """)
+        let failed = try cli.run("run", failing)
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("precondition not met"))
+    }
+
+    @Test func jsonPrintsTheJournalLinesAndReportIsWritten() throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/hello.lua", helloRunbook)
+        let output = try cli.run("run", "cli.hello", "--param", "who=x", "--dry-run", "--json", "--report", "review.md")
+        #expect(output.status == 0)
+        let lines = output.stdout.split(separator: "\n")
+        #expect(lines.count >= 4)
+        for line in lines { #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil) }
+        let report = try String(contentsOfFile: cli.home + "/review.md", encoding: .utf8)
+        #expect(report.hasPrefix("# Dry run: cli.hello 1.0.0"))
+    }
+
+    @Test func aRunKilledMidwayLeavesAJournalWhoseLinesParse() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let file = cli.write("slow.lua", """
+            return runbook { name = "slow", version = "1.0.0", description = "logs, then waits",
+              run = function()
+                for i = 1, 200 do step("step " .. i, function() log.info(string.rep("x", 500)) end) end
+                step("wait", function() sleep(60) end)
+              end }
+            """)
+        let journal = cli.home + "/killed.jsonl"
+        let (process, _, _) = cli.process(["run", file, "--journal", journal])
+        // Nobody reads the output here; a full pipe would stall the run.
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the run is in its last step, then kill it without warning.
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: journal, encoding: .utf8), text.contains("\"name\":\"wait\"") { break }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let text = try String(contentsOfFile: journal, encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        #expect(lines.count > 600)
+        let complete = text.hasSuffix("\n") ? lines : lines.dropLast()
+        for line in complete {
+            #expect((try? JSONDecoder().decode(JournalEvent.self, from: Data(line.utf8))) != nil, "unparsable: \(line.prefix(80))")
+        }
+        #expect(!text.contains("run_finished"))
+        let replay = try cli.run("log", "--journal", journal)
+        #expect(replay.stdout.contains("the run did not finish"))
+    }
+}
