@@ -51,9 +51,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // `make bench`: the bridge cost against a plain C function, in one process.
+        .target(name: "CBenchSupport", dependencies: ["CLua"], path: "Benchmarks/CBenchSupport"),
         .executableTarget(
             name: "bridge-bench",
-            dependencies: ["LuaKit", "CLua", "CLuaShim"],
+            dependencies: ["LuaKit", "CBenchSupport"],
             path: "Benchmarks/BridgeBench",
             swiftSettings: swiftSettings
         ),

@@ -1,26 +1,36 @@
-import LuaKit
-import Glibc
-let bombs: [(String, String)] = [
-        ("endless loop", "while true do end"),
-        ("endless loop in pcall", "pcall(function() while true do end end)"),
-        ("pcall loop", "while true do pcall(function() while true do end end) end"),
-        ("xpcall with a looping handler", "xpcall(function() error('x') end, function() while true do end end) while true do end"),
-        ("string.rep bomb", "local s = string.rep('x', 1 << 30) return #s"),
-        ("string.rep bomb in pcall", "pcall(string.rep, 'x', 1 << 30) return 'survived'"),
-        ("concatenation bomb", "local s = 'x' while true do s = s .. s end"),
-        ("table bomb", "local t = {} for i = 1, 1e9 do t[i] = i end"),
-        ("unbounded recursion", "local function f(n) return 1 + f(n + 1) end return f(1)"),
-        ("coroutine bomb", "local t = {} while true do t[#t + 1] = coroutine.create(function() end) end"),
-        ("nested coroutines", "local function nest() return coroutine.wrap(function() return nest()() end) end return nest()()"),
-]
-for (name, src) in bombs {
-  print("running \(name)\n", terminator: ""); fflush(nil)
-  let lua = try LuaState(limits: LuaLimits(memoryBytes: 16 << 20, instructions: 20_000_000, timeout: .seconds(10)))
-  let env = try lua.makeSandbox()
-  let s = LuaScheduler(state: lua)
-  let chunk = try lua.load(src, chunkname: "@b.lua", environment: env)
-  let id = try s.spawn(chunk, arguments: [])
-  let clock = ContinuousClock(); let t0 = clock.now
-  let o = await s.run(until: id)
-  print("\(name) \(String(describing: o.error?.kind)) \(String(describing: o.error?.message)) \(clock.now - t0)\n", terminator: ""); fflush(nil)
+// The cost of one call through LuaKit's bridge (Swift host function behind the C
+// trampoline), against a C function registered with Lua directly, in one process.
+import CBenchSupport
+@_spi(Benchmark) import LuaKit
+
+let calls = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 10_000_000
+let rounds = 5
+
+let lua = try LuaState(limits: LuaLimits(memoryBytes: 0, instructions: 0))
+let env = try lua.makeSandbox()
+lua.set("swift_noop", LuaHostFunction("swift_noop") { _ in .none }, in: env)
+lua.set("c_noop", cFunction: cbench_noop, in: env)
+
+@MainActor func measure(_ body: String) throws -> Double {
+    let chunk = try lua.load("local f = \(body) for i = 1, \(calls) do f() end", chunkname: "=bench", environment: env)
+    var best = Double.infinity
+    for _ in 0..<rounds {
+        let clock = ContinuousClock()
+        let start = clock.now
+        _ = try lua.call(chunk)
+        let elapsed = clock.now - start
+        let (seconds, attoseconds) = elapsed.components
+        best = min(best, (Double(seconds) * 1e9 + Double(attoseconds) / 1e9) / Double(calls))
+    }
+    return best
 }
+
+let empty = try measure("function() end")
+let c = try measure("c_noop")
+let swift = try measure("swift_noop")
+func format(_ x: Double) -> String { String(Double(Int(x * 100)) / 100) }
+print("calls per case: \(calls), best of \(rounds) rounds (ns per loop iteration)")
+print("Lua function no-op : \(format(empty)) ns")
+print("C function no-op   : \(format(c)) ns")
+print("Swift primitive    : \(format(swift)) ns")
+print("ratio Swift/C      : \(format(swift / c))x")

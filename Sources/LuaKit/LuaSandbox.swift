@@ -148,11 +148,18 @@ extension LuaState {
 
     /// Loads and runs engine code with its own empty `_ENV` and the given arguments.
     /// Chunk names start with `=` so error positions skip engine frames.
+    /// The chunk is compiled once per state and kept, so a state that builds many
+    /// environments (listing a folder of runbooks) parses each prelude once.
     public func runTrusted(_ source: String, name: String, arguments: [LuaReference]) throws -> [LuaReference] {
-        let scratch = newTable()
-        defer { release(scratch) }
-        let chunk = try load(source, chunkname: name, environment: scratch)
-        defer { release(chunk) }
+        let chunk: LuaReference
+        if let cached = trustedChunks[name] {
+            chunk = cached
+        } else {
+            let scratch = newTable()
+            defer { release(scratch) }
+            chunk = try load(source, chunkname: name, environment: scratch)
+            trustedChunks[name] = chunk
+        }
         return try call(chunk, arguments: arguments)
     }
 
@@ -197,5 +204,16 @@ extension LuaState {
             lua_rawset(L, -4)
         }
         cluashim_remove(L, source)
+    }
+}
+
+extension LuaState {
+    /// Sets `table[key]` to a C function Lua calls directly, without the bridge. Only for
+    /// the bridge benchmark's peer: C that raises is fine, Swift behind it is not.
+    @_spi(Benchmark)
+    public func set(_ key: String, cFunction: @escaping @convention(c) (OpaquePointer?) -> Int32, in table: LuaReference) {
+        let reference = reference(to: cFunction)
+        set(key, reference, in: table)
+        release(reference)
     }
 }

@@ -59,6 +59,8 @@ public final class LuaState {
     public let cancellation: LuaCancellation
     /// The scheduler driving this state's tasks, once one was made for it.
     public internal(set) weak var scheduler: LuaScheduler?
+    /// Engine chunks compiled once, by chunk name.
+    var trustedChunks: [String: LuaReference] = [:]
 
     /// A state with the given limits; its wall-clock deadline starts now.
     ///

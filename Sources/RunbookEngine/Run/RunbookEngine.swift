@@ -73,6 +73,24 @@ public struct RunbookEngine: Sendable {
         try RunbookLoader.load(file: file, context: RunContext(journal: nil, dryRun: true), modules: modules).runbook
     }
 
+    /// Loads and validates many files, sharing one Lua state while no file trips a limit.
+    public func inspect(files: [String]) -> [Result<Runbook, RunbookError>] {
+        var shared: LuaState?
+        return files.map { file in
+            if shared?.stopReason != nil { shared = nil }
+            if shared == nil { shared = try? LuaState(limits: RunbookLoader.loadLimits) }
+            do {
+                let context = RunContext(journal: nil, dryRun: true)
+                return .success(try RunbookLoader.load(file: file, context: context, modules: modules, state: shared).runbook)
+            } catch let error as RunbookError {
+                return .failure(error)
+            } catch {
+                shared = nil
+                return .failure(RunbookError(.invalid, "\(file): \(error)"))
+            }
+        }
+    }
+
     /// Runs a runbook. Never throws: every problem becomes the result's status, and
     /// once the run has started, a `run_finished` event in the journal.
     public func run(_ request: RunRequest, sinks: [any JournalSink]) async -> RunResult {

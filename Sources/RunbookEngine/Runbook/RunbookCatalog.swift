@@ -54,7 +54,8 @@ public struct RunbookCatalog: Sendable {
 
     /// Loads every runbook file in the catalog.
     public func entries() -> [Entry] {
-        Self.luaFiles(under: directories).map(load)
+        let files = Self.luaFiles(under: directories)
+        return zip(files, engine.inspect(files: files)).map { Entry(file: $0, result: $1) }
     }
 
     func load(_ file: String) -> Entry {

@@ -24,8 +24,10 @@ enum RunbookLoader {
     /// Limits for loading alone: a file's top level should take microseconds.
     static let loadLimits = LuaLimits(memoryBytes: 32 << 20, instructions: 50_000_000, timeout: .seconds(10))
 
+    /// Loads `file` into a new state, or into `state` when given: listing reuses one
+    /// state for many files, each in its own environment.
     static func load(
-        file: String, limits: LuaLimits = loadLimits, context: RunContext, modules: [PrimitiveModule]
+        file: String, context: RunContext, modules: [PrimitiveModule], state: LuaState? = nil
     ) throws -> LoadedRunbook {
         guard let data = FileManager.default.contents(atPath: file) else {
             let exists = FileManager.default.fileExists(atPath: file)
@@ -33,7 +35,8 @@ enum RunbookLoader {
         }
         let source = String(decoding: data, as: UTF8.self)
         let sha256 = SHA256.hex(data)
-        let lua = try LuaState(limits: limits, cancellation: LuaCancellation())
+        let lua = try state ?? LuaState(limits: loadLimits, cancellation: LuaCancellation())
+        lua.applyLimits(loadLimits)
         let environment = try RunbookEnvironment.install(in: lua, context: context, modules: modules)
         let chunk: LuaReference
         do {

@@ -1,0 +1,2 @@
+#include "CBenchSupport.h"
+int cbench_noop(lua_State *L) { (void)L; return 0; }
