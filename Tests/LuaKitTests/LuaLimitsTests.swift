@@ -35,42 +35,41 @@ struct LuaLimitsTests {
         #expect(try await next.run("return 1 + 1").values == [2])
     }
 
-    @Test func cancelStopsARunningLoop() async throws {
-        let harness = try LuaHarness(limits: LuaLimits(instructions: 0))
+    /// `wait()`: a task suspended on work that would take a minute.
+    static func waitAMinute() -> LuaHostFunction {
+        LuaHostFunction("wait") { _ in
+            .suspend(.work {
+                try await Task.sleep(nanoseconds: 60_000_000_000)
+                return []
+            })
+        }
+    }
+
+    /// Cancels `harness`'s run 20 ms from now.
+    static func cancelSoon(_ harness: LuaHarness) {
         let cancellation = harness.lua.cancellation
         Task {
             try await Task.sleep(nanoseconds: 20_000_000)
             cancellation.cancel()
         }
+    }
+
+    @Test func cancelStopsARunningLoop() async throws {
+        let harness = try LuaHarness(limits: LuaLimits(instructions: 0))
+        Self.cancelSoon(harness)
         let outcome = try await harness.run("while true do end")
         #expect(outcome.error?.kind == .stopped(.cancelled))
     }
 
     @Test func cancelWakesATaskWaitingOnWork() async throws {
-        let wait = LuaHostFunction("wait") { _ in
-            .suspend(.work {
-                try await Task.sleep(nanoseconds: 60_000_000_000)
-                return []
-            })
-        }
-        let harness = try LuaHarness(functions: [wait])
-        let cancellation = harness.lua.cancellation
-        Task {
-            try await Task.sleep(nanoseconds: 20_000_000)
-            cancellation.cancel()
-        }
+        let harness = try LuaHarness(functions: [Self.waitAMinute()])
+        Self.cancelSoon(harness)
         let outcome = try await harness.run("wait()")
         #expect(outcome.error?.kind == .stopped(.cancelled))
     }
 
     @Test func deadlineStopsAWaitingRun() async throws {
-        let wait = LuaHostFunction("wait") { _ in
-            .suspend(.work {
-                try await Task.sleep(nanoseconds: 60_000_000_000)
-                return []
-            })
-        }
-        let harness = try LuaHarness(limits: LuaLimits(timeout: .milliseconds(50)), functions: [wait])
+        let harness = try LuaHarness(limits: LuaLimits(timeout: .milliseconds(50)), functions: [Self.waitAMinute()])
         let outcome = try await harness.run("wait()")
         #expect(outcome.error?.kind == .stopped(.deadline))
     }

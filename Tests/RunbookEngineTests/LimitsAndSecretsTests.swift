@@ -7,6 +7,10 @@ import Testing
 struct LimitsAndSecretsTests {
     static let bombs: [(String, String)] = [
         ("while true do end", "instruction budget"),
+        ("pcall(function() while true do end end) step('after', function() end)", "instruction budget"),
+        ("while true do pcall(function() while true do end end) end", "instruction budget"),
+        ("local t = {} while true do t[#t + 1] = coroutine.create(function() end) end", "memory limit"),
+        ("pcall(string.rep, 'x', 1 << 30) step('after', function() end)", "memory limit"),
         ("local s = string.rep('x', 1 << 30)", "memory limit of 8 MiB reached"),
         ("local function f() return 1 + f() end f()", ""),
         ("sleep(60)", "run timed out after"),

@@ -56,7 +56,10 @@ enum StepBindings {
                 let attempts = Int(try call.number(3, "attempts"))
                 let error = try call.value(4).stringValue
                 var results: [LuaValue] = []
-                if call.count > 4 { for i in 5...call.count { results.append(try call.value(i, conversion: .describe)) } }
+                if call.count > 4 {
+                    // A result the journal cannot hold (a cycle, deep nesting) must not fail a step that passed.
+                    for i in 5...call.count { results.append((try? call.value(i, conversion: .describe)) ?? .string("<not journaled>")) }
+                }
                 context.endStep(index, status: status, attempts: attempts, error: error,
                                 result: status == "ok" ? summarize(results) : nil)
                 return .none
