@@ -96,9 +96,12 @@ public final class LuaHostFunction {
 }
 
 private let dispatchHostFunction: cluashim_dispatch_fn = { L, box in
+    // The trampoline always passes both; a null would be a bug in CLuaShim, and Lua
+    // gets an error rather than the process a trap.
+    guard let L, let box else { return CLUASHIM_RAISE }
     // The userdata holding the box keeps the function alive during the call, so no
     // retain and release around it: they were a third of the bridge's cost.
-    Unmanaged<LuaHostFunction>.fromOpaque(box!)._withUnsafeGuaranteedRef { $0.invoke(L!) }
+    return Unmanaged<LuaHostFunction>.fromOpaque(box)._withUnsafeGuaranteedRef { $0.invoke(L) }
 }
 
 private let releaseHostFunction: lua_CFunction = { L in
@@ -114,9 +117,11 @@ public struct LuaCall {
 
     /// The state making the call.
     public var state: LuaState {
+        // Every state LuaKit makes has its cluashim_run as the allocator's userdata,
+        // and the run's owner is that LuaState.
         var owner: UnsafeMutableRawPointer?
         _ = lua_getallocf(thread, &owner)
-        let run = owner!.assumingMemoryBound(to: cluashim_run.self)
+        let run = UnsafeMutableRawPointer(mutating: owner).unsafelyUnwrapped.assumingMemoryBound(to: cluashim_run.self)
         return Unmanaged<LuaState>.fromOpaque(run.pointee.owner).takeUnretainedValue()
     }
 

@@ -94,6 +94,7 @@ public final class LuaScheduler {
     private var records: [Int: Record] = [:]
     private var byThread: [OpaquePointer: Int] = [:]
     private var queue: [(Int, Resume)] = []
+    private var queueHead = 0
     private var nextID = 1
     private var nextToken = 1
     private let sink: AsyncStream<Event>.Continuation
@@ -228,10 +229,13 @@ public final class LuaScheduler {
     public func run(until main: LuaTaskID) async -> LuaTaskOutcome {
         defer { endRemainingTasks() }
         while true {
-            while !queue.isEmpty, state.stopReason == nil {
-                let (id, resume) = queue.removeFirst()
+            while queueHead < queue.count, state.stopReason == nil {
+                let (id, resume) = queue[queueHead]
+                queueHead += 1
                 if let record = records[id] { self.resume(record, with: resume) }
             }
+            queue.removeAll(keepingCapacity: true)
+            queueHead = 0
             if let reason = state.stopReason { return stoppedOutcome(reason, main: main) }
             if let record = records[main.rawValue], case .finished = record.status { return outcome(of: record) }
             guard records.values.contains(where: \.isWaiting) else {
@@ -436,6 +440,7 @@ public final class LuaScheduler {
             release(record)
         }
         queue.removeAll()
+        queueHead = 0
     }
 }
 

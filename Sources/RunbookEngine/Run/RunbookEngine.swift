@@ -224,7 +224,7 @@ public enum RunID {
         let date = Date()
         let style = Date.VerbatimFormatStyle(
             format: "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)Z",
-            timeZone: TimeZone(identifier: "UTC")!, calendar: Calendar(identifier: .gregorian))
+            timeZone: TimeZone(secondsFromGMT: 0) ?? .current, calendar: Calendar(identifier: .gregorian))
         let suffix = String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
         return date.formatted(style) + "-" + String(repeating: "0", count: 6 - suffix.count) + suffix
     }

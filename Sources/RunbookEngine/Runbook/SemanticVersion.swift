@@ -16,15 +16,17 @@ public struct SemanticVersion: Sendable, Hashable, CustomStringConvertible {
         var rest = Substring(text)
         var build: String?
         if let plus = rest.firstIndex(of: "+") {
-            build = String(rest[rest.index(after: plus)...])
+            let text = String(rest[rest.index(after: plus)...])
+            guard Self.validIdentifiers(text, numericRule: false) else { return nil }
+            build = text
             rest = rest[..<plus]
-            guard Self.validIdentifiers(build!, numericRule: false) else { return nil }
         }
         var prerelease: String?
         if let dash = rest.firstIndex(of: "-") {
-            prerelease = String(rest[rest.index(after: dash)...])
+            let text = String(rest[rest.index(after: dash)...])
+            guard Self.validIdentifiers(text, numericRule: true) else { return nil }
+            prerelease = text
             rest = rest[..<dash]
-            guard Self.validIdentifiers(prerelease!, numericRule: true) else { return nil }
         }
         let parts = rest.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3 else { return nil }
