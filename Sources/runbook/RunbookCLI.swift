@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct RunbookCLI: AsyncParsableCommand {
@@ -22,4 +23,22 @@ struct RunbookCLI: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [Run.self, List.self, Show.self, Validate.self, Log.self]
     )
+
+    /// ArgumentParser ends usage errors with EX_USAGE (64); runbook's contract is exit 2.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

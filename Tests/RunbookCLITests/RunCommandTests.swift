@@ -65,6 +65,25 @@ struct RunCommandTests {
         #expect(output.stderr.contains("parameter 'times' must be an integer, got 'many'"))
     }
 
+    @Test func commandLineErrorsExitTwo() throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/hello.lua", helloRunbook)
+        let badOption = try cli.run("run", "cli.hello", "--timeout", "0")
+        #expect(badOption.status == 2)
+        #expect(badOption.stderr.contains("--timeout must be a positive number of seconds"))
+        let unknownFlag = try cli.run("run", "cli.hello", "--dryrun")
+        #expect(unknownFlag.status == 2)
+        cli.write("params.json", "{\"who\": 42}")
+        let badFile = try cli.run("run", "cli.hello", "--params-file", "params.json")
+        #expect(badFile.status == 2)
+        #expect(badFile.stderr.contains("parameter 'who' must be a string, got number 42"))
+        cli.write("params.json", "{\"who\": \"file\", \"times\": 2}")
+        let fromFile = try cli.run("run", "cli.hello", "--params-file", "params.json", "--param", "who=flag")
+        #expect(fromFile.status == 0)
+        #expect(fromFile.stdout.contains("hello flag") && fromFile.stdout.contains("[2] greet 2"))
+    }
+
     @Test func limitExitsThreeAndTheFailureExitsOne() throws {
         let cli = CLI()
         defer { cli.remove() }

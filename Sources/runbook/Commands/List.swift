@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LuaKit
 import RunbookEngine
 
 extension RunbookCLI {
@@ -17,7 +18,7 @@ extension RunbookCLI {
             let runbooks = entries.compactMap { try? $0.result.get() }
             if json {
                 let items = runbooks.map { describe($0) }
-                standardOutput(String(decoding: try JSONSerialization.data(withJSONObject: items, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self) + "\n")
+                standardOutput(String(decoding: try JSONSerialization.data(withJSONObject: items, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]), as: UTF8.self) + "\n")
             } else if runbooks.isEmpty {
                 standardOutput("no runbooks in \(global.catalog.directories.joined(separator: ", "))\n")
             } else {
@@ -45,7 +46,7 @@ func describe(_ runbook: Runbook) -> [String: Any] {
         "file": runbook.file, "sha256": runbook.sha256,
         "params": runbook.params.map { param -> [String: Any] in
             var item: [String: Any] = ["name": param.name, "type": param.type.rawValue, "required": param.required, "doc": param.doc, "secret": param.secret]
-            if let value = param.defaultValue { item["default"] = value.plainOrJSONText }
+            if let value = param.defaultValue { item["default"] = jsonObject(value) }
             if let choices = param.choices { item["choices"] = choices }
             return item
         },
@@ -57,4 +58,12 @@ func describe(_ runbook: Runbook) -> [String: Any] {
             return item
         },
     ]
+}
+
+/// A Lua value as a JSONSerialization object, so `--json` output keeps numbers and booleans typed.
+func jsonObject(_ value: LuaValue) -> Any {
+    guard let data = try? JSONEncoder().encode(value),
+        let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+    else { return value.plainOrJSONText }
+    return object
 }

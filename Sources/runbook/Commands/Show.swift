@@ -22,7 +22,7 @@ extension RunbookCLI {
                 loaded = try RunbookEngine().inspect(file: file)
             } catch let error as RunbookError { throw fail(error) }
             if json {
-                standardOutput(String(decoding: try JSONSerialization.data(withJSONObject: describe(loaded), options: [.sortedKeys, .prettyPrinted]), as: UTF8.self) + "\n")
+                standardOutput(String(decoding: try JSONSerialization.data(withJSONObject: describe(loaded), options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]), as: UTF8.self) + "\n")
                 return
             }
             var text = "\(loaded.name) \(loaded.version)\n\n\(loaded.description)\n\nfile:   \(loaded.file)\nsha256: \(loaded.sha256)\n"
