@@ -128,7 +128,8 @@ static const char *trip_message(int trip) {
 static void cluashim_hook(lua_State *L, lua_Debug *ar) {
     cluashim_thread *thread = cluashim_thread_of(L);
     cluashim_run *run = thread->run;
-    if (run->tripped == CLUASHIM_TRIP_NONE) {
+    int was_tripped = run->tripped != CLUASHIM_TRIP_NONE;
+    if (!was_tripped) {
         run->executed += run->hook_interval;
         if (run->budget > 0 && run->executed >= run->budget) {
             run->tripped = CLUASHIM_TRIP_INSTRUCTIONS;
@@ -141,10 +142,17 @@ static void cluashim_hook(lua_State *L, lua_Debug *ar) {
         }
     }
     if (run->tripped != CLUASHIM_TRIP_NONE) {
+        if (!was_tripped) {
+            /* Every later raise happens wherever the unwinding is; the message keeps the
+               line where the limit actually tripped. */
+            cluashim_push_where(L, 0);
+            snprintf(run->trip_where, sizeof run->trip_where, "%s", lua_tostring(L, -1));
+            lua_pop(L, 1);
+        }
         /* The Redis trick: from now on every instruction raises, so no pcall can absorb it. */
         lua_sethook(L, cluashim_hook, LUA_MASKCOUNT, 1);
-        lua_pushstring(L, trip_message(run->tripped));
-        raise_top(L, 0);
+        lua_pushfstring(L, "%s%s", run->trip_where, trip_message(run->tripped));
+        return (void)lua_error(L);
     }
     /* A step timeout interrupts runbook code only: engine code ('=' chunks) between a
        step's pcall and its bookkeeping must run to record the timeout. */

@@ -45,6 +45,7 @@ typedef struct cluashim_run {
     double deadline;          /* CLOCK_MONOTONIC seconds; 0: none */
     const volatile int32_t *cancel; /* set from any thread or a signal handler */
     int tripped;              /* CLUASHIM_TRIP_* */
+    char trip_where[192];     /* "file:line: " where the limit tripped, kept for every re-raise */
     void *owner;              /* the Swift LuaState, unretained */
     cluashim_thread *threads; /* every thread record, freed by cluashim_close */
 } cluashim_run;

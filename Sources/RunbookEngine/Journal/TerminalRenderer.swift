@@ -98,7 +98,10 @@ public final class TerminalRenderer: JournalSink {
             let tail = " in \(took) · " + counts.joined(separator: " · ")
             switch e.status {
             case "ok": return ["", paint("✓ ok", .green) + tail]
-            case "stopped": return ["", paint("■ stopped: \(e.reason ?? "")", .red) + tail] + (e.error.map { [paint("  \($0)", .red)] } ?? [])
+            case "stopped":
+                // The error adds something only when it says where the run was (file:line).
+                let where_ = e.error.flatMap { $0.hasPrefix("run stopped") ? nil : [paint("  at \($0)", .red)] } ?? []
+                return ["", paint("■ stopped: \(e.reason ?? "")", .red) + tail] + where_
             default: return ["", paint("✗ failed: \(e.error ?? e.reason ?? "")", .red) + tail]
             }
         }
