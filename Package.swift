@@ -30,11 +30,27 @@ let package = Package(
         // Lua's macros as functions, the error/yield trampoline, the accounting
         // allocator and the limits hook: everything that may longjmp lives here.
         .target(name: "CLuaShim", dependencies: ["CLua"], path: "Sources/CLuaShim"),
+        // Debian's libssl-dev (OpenSSL 3), found through pkg-config: SHA-256 and HMAC for SigV4.
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Sources/COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(
             name: "LuaKit",
             dependencies: ["CLua", "CLuaShim"],
             swiftSettings: swiftSettings
         ),
+        // Debian's libcurl4-openssl-dev; the shim wraps curl's variadic setopt and getinfo.
+        .systemLibrary(
+            name: "CCurl",
+            path: "Sources/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(name: "CCurlShim", dependencies: ["CCurl"], path: "Sources/CCurlShim"),
+        .target(name: "AWSKit", dependencies: ["COpenSSL", "CCurl", "CCurlShim"], swiftSettings: swiftSettings),
         .target(
             name: "RunbookEngine",
             dependencies: ["LuaKit", .product(name: "Logging", package: "swift-log")],
@@ -67,6 +83,12 @@ let package = Package(
         .testTarget(
             name: "RunbookCLITests",
             dependencies: ["RunbookEngine"],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AWSKitTests",
+            dependencies: ["AWSKit"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,269 @@
+internal import CCurl
+internal import CCurlShim
+import Foundation
+import Synchronization
+
+/// HTTP over libcurl's multi interface: one thread drives every transfer of the
+/// process, so a hundred concurrent calls cost a hundred sockets, not a hundred
+/// threads, and connections are reused between calls to the same host.
+///
+/// TLS is verified against the system CA store; proxies come from the environment
+/// (`https_proxy`, `no_proxy`), as libcurl reads them.
+///
+/// ```swift
+/// let response = try await CurlTransport.shared.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:8080/"))
+/// ```
+public final class CurlTransport: HTTPTransport {
+    /// The process's transport.
+    public static let shared = CurlTransport()
+    /// The largest response body accepted; larger ones fail as `responseTooLarge`.
+    public static let maximumBody = 64 << 20
+
+    private let loop = CurlLoop()
+
+    /// A transport with its own event-loop thread.
+    public init() {}
+
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let transfer = CurlTransfer(request)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                transfer.continuation = continuation
+                loop.submit(transfer)
+            }
+        } onCancel: {
+            loop.cancel(transfer)
+        }
+    }
+}
+
+/// One request in flight. Touched by the loop thread only, after submission.
+final class CurlTransfer: @unchecked Sendable {
+    let request: HTTPRequest
+    var continuation: CheckedContinuation<HTTPResponse, any Error>?
+    var handle: UnsafeMutableRawPointer?
+    var headerList: UnsafeMutablePointer<curl_slist>?
+    var status = 0
+    var headers: [(name: String, value: String)] = []
+    var body: [UInt8] = []
+    var tooLarge = false
+    let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+
+    init(_ request: HTTPRequest) {
+        self.request = request
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    }
+
+    deinit { errorBuffer.deallocate() }
+
+    func finish(_ result: Result<HTTPResponse, any Error>) {
+        continuation?.resume(with: result)
+        continuation = nil
+    }
+}
+
+/// The thread that owns the multi handle. Other threads only queue work and wake it.
+final class CurlLoop: @unchecked Sendable {
+    private struct Inbox {
+        var submitted: [CurlTransfer] = []
+        var cancelled: [ObjectIdentifier] = []
+    }
+
+    private static let globalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_ALL)) }()
+
+    private let multi: UnsafeMutableRawPointer?
+    private let inbox = Mutex(Inbox())
+    // Loop thread only.
+    private var active: [ObjectIdentifier: CurlTransfer] = [:]
+
+    init() {
+        CurlLoop.globalInit
+        multi = curl_multi_init()
+        if let multi {
+            _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64)
+            // A fixed cache: curl's default (4 per transfer in flight) shrinks after a burst
+            // and drops the connections the next calls would reuse.
+            _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 256)
+        }
+        let thread = Thread { [self] in run() }
+        thread.name = "curl"
+        thread.start()
+    }
+
+    func submit(_ transfer: CurlTransfer) {
+        inbox.withLock { $0.submitted.append(transfer) }
+        if let multi { curl_multi_wakeup(multi) } else {
+            transfer.finish(.failure(HTTPTransportError(.other, "libcurl could not start")))
+        }
+    }
+
+    func cancel(_ transfer: CurlTransfer) {
+        inbox.withLock { $0.cancelled.append(ObjectIdentifier(transfer)) }
+        if let multi { curl_multi_wakeup(multi) }
+    }
+
+    private func run() {
+        guard let multi else { return }
+        while true {
+            let (submitted, cancelled) = inbox.withLock { inbox -> ([CurlTransfer], [ObjectIdentifier]) in
+                defer { inbox = Inbox() }
+                return (inbox.submitted, inbox.cancelled)
+            }
+            for transfer in submitted {
+                if cancelled.contains(ObjectIdentifier(transfer)) {
+                    transfer.finish(.failure(HTTPTransportError(.cancelled, "cancelled before it was sent")))
+                } else {
+                    start(transfer, on: multi)
+                }
+            }
+            for id in cancelled {
+                guard let transfer = active[id] else { continue }
+                end(transfer, on: multi, with: .failure(HTTPTransportError(.cancelled, "cancelled")))
+            }
+            var running: Int32 = 0
+            _ = curl_multi_perform(multi, &running)
+            var left: Int32 = 0
+            while let message = curl_multi_info_read(multi, &left) {
+                var code = CURLE_OK
+                guard let easy = ccurl_done_handle(message, &code),
+                    let transfer = active.values.first(where: { $0.handle == easy })
+                else { continue }
+                end(transfer, on: multi, with: code == CURLE_OK ? response(of: transfer) : .failure(error(code, transfer)))
+            }
+            _ = curl_multi_poll(multi, nil, 0, 1000, nil)
+        }
+    }
+
+    private func start(_ transfer: CurlTransfer, on multi: UnsafeMutableRawPointer) {
+        guard let easy = curl_easy_init() else {
+            transfer.finish(.failure(HTTPTransportError(.other, "libcurl could not make a handle")))
+            return
+        }
+        let request = transfer.request
+        let context = Unmanaged.passUnretained(transfer).toOpaque()
+        var failed = CURLE_OK
+        func set(_ code: CURLcode) { if failed == CURLE_OK { failed = code } }
+        set(ccurl_easy_setopt_string(easy, CURLOPT_URL, request.url))
+        set(ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
+        set(ccurl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, milliseconds(request.timeout)))
+        set(ccurl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(request.connectTimeout)))
+        set(ccurl_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
+        set(ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, transfer.errorBuffer))
+        set(ccurl_easy_setopt_data_fn(easy, CURLOPT_WRITEFUNCTION, curlWriteBody))
+        set(ccurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, context))
+        set(ccurl_easy_setopt_data_fn(easy, CURLOPT_HEADERFUNCTION, curlWriteHeader))
+        set(ccurl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, context))
+        switch request.method {
+        case "GET" where request.body.isEmpty: set(ccurl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1))
+        case "HEAD": set(ccurl_easy_setopt_long(easy, CURLOPT_NOBODY, 1))
+        default:
+            set(ccurl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method))
+            if !request.body.isEmpty || request.method != "DELETE" {
+                set(ccurl_easy_setopt_size(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)))
+                // COPYPOSTFIELDS copies now, so the array need not outlive this call.
+                set(request.body.withUnsafeBytes { bytes in
+                    guard let base = bytes.baseAddress else { return ccurl_easy_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, "") }
+                    return ccurl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: base))
+                })
+            }
+        }
+        // Send exactly the signed headers: no Expect: 100-continue, no default Content-Type.
+        var list: UnsafeMutablePointer<curl_slist>?
+        let extra = request.headers.contains { $0.name.lowercased() == "content-type" } ? [] : ["Content-Type:"]
+        for line in request.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:"] + extra {
+            list = curl_slist_append(list, line)
+        }
+        transfer.headerList = list
+        set(ccurl_easy_setopt_pointer(easy, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list)))
+        transfer.handle = easy
+        guard failed == CURLE_OK else {
+            cleanUp(transfer)
+            transfer.finish(.failure(HTTPTransportError(.other, "cannot set up the request: \(String(cString: curl_easy_strerror(failed)))")))
+            return
+        }
+        active[ObjectIdentifier(transfer)] = transfer
+        _ = curl_multi_add_handle(multi, easy)
+    }
+
+    private func end(_ transfer: CurlTransfer, on multi: UnsafeMutableRawPointer, with result: Result<HTTPResponse, any Error>) {
+        if let handle = transfer.handle { _ = curl_multi_remove_handle(multi, handle) }
+        active[ObjectIdentifier(transfer)] = nil
+        cleanUp(transfer)
+        transfer.finish(result)
+    }
+
+    private func cleanUp(_ transfer: CurlTransfer) {
+        if let handle = transfer.handle { curl_easy_cleanup(handle) }
+        transfer.handle = nil
+        curl_slist_free_all(transfer.headerList)
+        transfer.headerList = nil
+    }
+
+    private func response(of transfer: CurlTransfer) -> Result<HTTPResponse, any Error> {
+        if transfer.tooLarge {
+            return .failure(HTTPTransportError(.responseTooLarge, "more than \(CurlTransport.maximumBody) bytes from \(host(transfer))"))
+        }
+        var status = 0
+        if let handle = transfer.handle { _ = ccurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status) }
+        return .success(HTTPResponse(status: status, headers: transfer.headers, body: transfer.body))
+    }
+
+    /// The one place a CURLcode becomes an error.
+    private func error(_ code: CURLcode, _ transfer: CurlTransfer) -> HTTPTransportError {
+        if transfer.tooLarge {
+            return HTTPTransportError(.responseTooLarge, "more than \(CurlTransport.maximumBody) bytes from \(host(transfer))")
+        }
+        let detail = String(cString: transfer.errorBuffer)
+        let text = "\(host(transfer)): " + (detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT: return HTTPTransportError(.timedOut, text)
+        case CURLE_COULDNT_CONNECT: return HTTPTransportError(.connectionRefused, text)
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: return HTTPTransportError(.nameNotResolved, text)
+        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM:
+            return HTTPTransportError(.connectionReset, text)
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE:
+            return HTTPTransportError(.tls, text)
+        default: return HTTPTransportError(.other, text)
+        }
+    }
+
+    private func host(_ transfer: CurlTransfer) -> String {
+        URLComponents(string: transfer.request.url)?.host ?? "the server"
+    }
+}
+
+private func milliseconds(_ duration: Duration) -> Int {
+    let (seconds, attoseconds) = duration.components
+    return max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
+}
+
+private let curlWriteBody: ccurl_data_fn = { data, size, count, context in
+    guard let data, let context else { return 0 }
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    guard transfer.body.count + length <= CurlTransport.maximumBody else {
+        transfer.tooLarge = true
+        return 0
+    }
+    data.withMemoryRebound(to: UInt8.self, capacity: length) {
+        transfer.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+    }
+    return length
+}
+
+private let curlWriteHeader: ccurl_data_fn = { data, size, count, context in
+    guard let data, let context else { return 0 }
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    let line = data.withMemoryRebound(to: UInt8.self, capacity: length) {
+        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+    }.trimmingCharacters(in: .whitespacesAndNewlines)
+    if line.hasPrefix("HTTP/") {
+        transfer.headers = []  // a new response (after 100 Continue or a redirect) starts over
+    } else if let colon = line.firstIndex(of: ":") {
+        let name = String(line[..<colon])
+        let value = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+        transfer.headers.append((name, value))
+    }
+    return length
+}

@@ -1,0 +1,142 @@
+import AWSKit
+import Foundation
+import Testing
+
+/// The loopback test server, started per suite and stopped by its PID.
+final class TestHTTPServer: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+
+    init() throws {
+        let script = ((#filePath as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent + "/Support/http_test_server.py"
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var line = Data()
+        while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+            line.append(byte)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else { throw TestServerError() }
+        self.port = port
+    }
+
+    func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+struct TestServerError: Error {}
+
+struct CurlTransportTests {
+    let server: TestHTTPServer
+    let transport = CurlTransport.shared
+
+    init() throws { server = try TestHTTPServer() }
+
+    func json(_ response: HTTPResponse) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
+    }
+
+    @Test func sendsMethodHeadersAndBodyExactly() async throws {
+        let body = Array(#"{"brokerIds":["2"]}"#.utf8)
+        let response = try await transport.send(HTTPRequest(
+            method: "PUT", url: server.url("/echo?x=1"),
+            headers: [("Content-Type", "application/json"), ("X-Amz-Date", "20261126T000000Z")], body: body))
+        #expect(response.status == 200)
+        #expect(response.header("x-test-header") == "present")
+        let echo = try json(response)
+        #expect(echo["method"] as? String == "PUT")
+        #expect(echo["path"] as? String == "/echo?x=1")
+        #expect(echo["body"] as? String == #"{"brokerIds":["2"]}"#)
+        let headers = (echo["headers"] as? [[String]] ?? []).map { $0.joined(separator: ": ") }
+        #expect(headers.contains("X-Amz-Date: 20261126T000000Z"))
+        #expect(headers.contains("Content-Type: application/json"))
+        #expect(!headers.contains { $0.hasPrefix("Expect") })
+    }
+
+    @Test func postWithoutContentTypeSendsNone() async throws {
+        let response = try await transport.send(HTTPRequest(method: "POST", url: server.url("/echo"), body: Array("a=b".utf8)))
+        let headers = (try json(response)["headers"] as? [[String]] ?? []).map { $0[0].lowercased() }
+        #expect(!headers.contains("content-type"))
+    }
+
+    @Test func statusCodesAreResponsesNotErrors() async throws {
+        let response = try await transport.send(HTTPRequest(method: "GET", url: server.url("/status/503")))
+        #expect(response.status == 503)
+    }
+
+    @Test func concurrentCallsOverlapOnOneThread() async throws {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<20 {
+                let (transport, url) = (transport, server.url("/slow?ms=300"))
+                group.addTask { try await transport.send(HTTPRequest(method: "GET", url: url)).status }
+            }
+            for try await status in group { #expect(status == 200) }
+        }
+        let stats = try json(try await transport.send(HTTPRequest(method: "GET", url: server.url("/stats"))))
+        #expect((stats["max_in_flight"] as? Int ?? 0) >= 10)
+    }
+
+    @Test func connectionsAreReused() async throws {
+        for _ in 0..<5 { _ = try await transport.send(HTTPRequest(method: "GET", url: server.url("/echo"))) }
+        let count = try json(try await transport.send(HTTPRequest(method: "GET", url: server.url("/connections"))))["connections"] as? Int
+        #expect(count == 1)
+    }
+
+    @Test func aSlowAnswerTimesOut() async throws {
+        let error = await #expect(throws: HTTPTransportError.self) {
+            try await self.transport.send(HTTPRequest(method: "GET", url: self.server.url("/slow?ms=2000"), timeout: .milliseconds(200)))
+        }
+        #expect(error?.kind == .timedOut)
+        #expect(error?.isTransient == true)
+    }
+
+    @Test func aResetConnectionIsATransientError() async throws {
+        let error = await #expect(throws: HTTPTransportError.self) {
+            try await self.transport.send(HTTPRequest(method: "GET", url: self.server.url("/reset")))
+        }
+        #expect(error?.kind == .connectionReset)
+    }
+
+    @Test func aClosedPortIsRefused() async throws {
+        // Bind a port, then close it: nothing listens there now.
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
+        let port = UInt16(bigEndian: address.sin_port)
+        close(socket)
+        let error = await #expect(throws: HTTPTransportError.self) {
+            try await self.transport.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/"))
+        }
+        #expect(error?.kind == .connectionRefused)
+    }
+
+    @Test func aResponseOverTheCapFails() async throws {
+        let error = await #expect(throws: HTTPTransportError.self) {
+            try await self.transport.send(HTTPRequest(method: "GET", url: self.server.url("/big?bytes=\(CurlTransport.maximumBody + 10)"), timeout: .seconds(20)))
+        }
+        #expect(error?.kind == .responseTooLarge)
+    }
+
+    @Test func cancellingTheTaskCancelsTheTransfer() async throws {
+        let (transport, url) = (transport, server.url("/slow?ms=5000"))
+        let task = Task { try await transport.send(HTTPRequest(method: "GET", url: url)) }
+        try await Task.sleep(nanoseconds: 100_000_000)
+        task.cancel()
+        let result = await task.result
+        guard case .failure(let error as HTTPTransportError) = result else {
+            Issue.record("expected a cancelled transfer, got \(result)")
+            return
+        }
+        #expect(error.kind == .cancelled)
+    }
+}
