@@ -7,6 +7,9 @@ Prints its port on the first line of stdout, then serves until killed. Endpoints
   /reset           closes the connection without an answer
   /big?bytes=N     N bytes of 'x'
   /connections     how many TCP connections the server accepted
+  /flaky?key=K&fail=N&status=S&code=C
+                   the first N requests for key K get status S with an AWS JSON error C,
+                   later ones 200; each answer carries x-amzn-RequestId
 """
 import json
 import socket
@@ -20,6 +23,7 @@ lock = threading.Lock()
 in_flight = 0
 max_in_flight = 0
 connections = 0
+flaky_counts = {}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -77,6 +81,25 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
+        elif url.path == "/flaky":
+            key = query.get("key", ["default"])[0]
+            with lock:
+                flaky_counts[key] = flaky_counts.get(key, 0) + 1
+                count = flaky_counts[key]
+            signed = self.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256 Credential=")
+            if count <= int(query.get("fail", ["0"])[0]):
+                status = int(query.get("status", ["429"])[0])
+                code = query.get("code", ["ThrottlingException"])[0]
+                body = json.dumps({"__type": "com.amazonaws.test#" + code, "message": "attempt %d refused" % count}).encode()
+            else:
+                status = 200
+                body = json.dumps({"attempt": count, "signed": signed}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("x-amzn-RequestId", "req-%s-%d" % (key, count))
+            self.end_headers()
+            self.wfile.write(body)
         elif url.path == "/big":
             self.reply(200, b"x" * int(query.get("bytes", ["1000"])[0]), "text/plain")
         else:

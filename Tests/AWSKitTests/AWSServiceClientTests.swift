@@ -1,0 +1,95 @@
+import AWSKit
+import Foundation
+import Synchronization
+import Testing
+
+struct AWSServiceClientTests {
+    static let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    static let token = "IQoJb3JpZ2luX2VjEXAMPLETOKEN"
+    let server: TestHTTPServer
+
+    init() throws { server = try TestHTTPServer() }
+
+    func client() throws -> AWSServiceClient {
+        let url = try #require(URL(string: "http://127.0.0.1:\(server.port)"))
+        return AWSServiceClient(
+            service: "kafka", signingName: "kafka", region: "us-east-1", endpoint: url,
+            credentials: { AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: Self.secret, sessionToken: Self.token) },
+            sleep: { _ in })
+    }
+
+    final class Attempts: Sendable {
+        private let store = Mutex<[AWSAttempt]>([])
+        var all: [AWSAttempt] { store.withLock { $0 } }
+        func add(_ attempt: AWSAttempt) { store.withLock { $0.append(attempt) } }
+    }
+
+    @Test func throttledTwiceThenAnsweredSucceedsOnTheThirdAttempt() async throws {
+        let attempts = Attempts()
+        let response = try await client().send(
+            operation: "DescribeCluster", method: "GET", path: "/flaky", query: "key=throttle&fail=2&status=429&code=ThrottlingException",
+            onAttempt: attempts.add)
+        #expect(response.status == 200)
+        #expect(response.requestID == "req-throttle-3")
+        let body = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        #expect(body?["attempt"] as? Int == 3)
+        #expect(body?["signed"] as? Bool == true)
+        #expect(attempts.all.map(\.number) == [1, 2, 3])
+        #expect(attempts.all.map(\.error) == ["ThrottlingException", "ThrottlingException", nil])
+        #expect(attempts.all.map(\.status) == [429, 429, 200])
+        #expect(attempts.all[0].retryAfter != nil && attempts.all[2].retryAfter == nil)
+    }
+
+    @Test func givesUpAfterThreeAttemptsWithTheServiceError() async throws {
+        let attempts = Attempts()
+        let error = await #expect(throws: AWSServiceError.self) {
+            try await client().send(operation: "RebootBroker", method: "PUT", path: "/flaky",
+                                    query: "key=always&fail=9&status=503&code=ServiceUnavailableException", onAttempt: attempts.add)
+        }
+        #expect(attempts.all.count == 3)
+        #expect(error?.code == "ServiceUnavailableException")
+        #expect(error?.description == "kafka.RebootBroker: ServiceUnavailableException: attempt 3 refused (HTTP 503, request id req-always-3)")
+    }
+
+    @Test func aClientErrorIsNotRetried() async throws {
+        let attempts = Attempts()
+        let error = await #expect(throws: AWSServiceError.self) {
+            try await client().send(operation: "DescribeCluster", method: "GET", path: "/flaky",
+                                    query: "key=missing&fail=9&status=404&code=NotFoundException", onAttempt: attempts.add)
+        }
+        #expect(attempts.all.count == 1)
+        #expect(error?.code == "NotFoundException")
+        #expect(error?.status == 404)
+    }
+
+    @Test func anEmptyRetryQuotaStopsRetrying() async throws {
+        let quota = RetryQuota()
+        let url = try #require(URL(string: "http://127.0.0.1:\(server.port)"))
+        let client = AWSServiceClient(service: "kafka", signingName: "kafka", region: "us-east-1", endpoint: url, quota: quota,
+                                      credentials: { AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: Self.secret) }, sleep: { _ in })
+        // 100 retries of 5 tokens drain the bucket of 500.
+        for i in 0..<50 {
+            _ = try? await client.send(operation: "X", method: "GET", path: "/flaky", query: "key=drain\(i)&fail=9&status=500&code=InternalFailure")
+        }
+        #expect(await quota.available == 0)
+        let attempts = Attempts()
+        _ = try? await client.send(operation: "X", method: "GET", path: "/flaky", query: "key=after&fail=1&status=500&code=InternalFailure", onAttempt: attempts.add)
+        #expect(attempts.all.count == 1)
+    }
+
+    @Test func backoffIsFullJitterCappedAtTwentySeconds() {
+        let policy = RetryPolicy()
+        #expect(policy.backoff(after: 1, random: 1) == .seconds(1))
+        #expect(policy.backoff(after: 3, random: 0.5) == .seconds(2))
+        #expect(policy.backoff(after: 10, random: 1) == .seconds(20))
+        #expect(policy.backoff(after: 4, random: 0) == .zero)
+    }
+
+    @Test func errorsNeverCarryTheSecretOrToken() async throws {
+        let error = await #expect(throws: AWSServiceError.self) {
+            try await client().send(operation: "DescribeCluster", method: "GET", path: "/flaky", query: "key=leak&fail=9&status=403&code=AccessDeniedException")
+        }
+        let text = String(describing: error) + String(reflecting: error)
+        #expect(!text.contains(Self.secret) && !text.contains(Self.token))
+    }
+}
