@@ -51,6 +51,7 @@ let package = Package(
         ),
         .target(name: "CCurlShim", dependencies: ["CCurl"], path: "Sources/CCurlShim"),
         .target(name: "AWSKit", dependencies: ["COpenSSL", "CCurl", "CCurlShim"], swiftSettings: swiftSettings),
+        .target(name: "Probes", swiftSettings: swiftSettings),
         .target(
             name: "RunbookEngine",
             dependencies: ["LuaKit", .product(name: "Logging", package: "swift-log")],
@@ -86,6 +87,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ProbesTests", dependencies: ["Probes"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AWSKitTests",
             dependencies: ["AWSKit"],

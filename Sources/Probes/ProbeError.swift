@@ -1,0 +1,83 @@
+/// An error raised when probe input (metrics text or a connection string) is malformed.
+///
+/// The ``description`` says what was wrong and where, for example
+/// `line 12: expected '=' after label name "job"` or
+/// `bootstrap broker entry 2 ("b-2.example:0"): port 0 is outside 1-65535`.
+public struct ProbeError: Error, Equatable, CustomStringConvertible {
+    private enum Kind: Equatable {
+        /// A line of Prometheus text exposition could not be parsed.
+        case exposition(line: Int, problem: String)
+        /// A whole connection string was empty.
+        case emptyConnectionString(what: String)
+        /// One comma-separated entry of a connection string was invalid (index is 1-based).
+        case connectionEntry(what: String, index: Int, entry: String, problem: String)
+        /// A ZooKeeper chroot path was invalid.
+        case chroot(path: String, problem: String)
+        /// A caller-supplied argument was out of range.
+        case argument(name: String, problem: String)
+    }
+
+    private let kind: Kind
+
+    private init(_ kind: Kind) {
+        self.kind = kind
+    }
+
+    /// A human-readable message saying what was wrong and where.
+    public var description: String {
+        switch kind {
+        case let .exposition(line, problem):
+            return "line \(line): \(problem)"
+        case let .emptyConnectionString(what):
+            return "\(what) string is empty"
+        case let .connectionEntry(what, index, entry, problem):
+            return "\(what) entry \(index) (\(quoted(entry))): \(problem)"
+        case let .chroot(path, problem):
+            return "ZooKeeper chroot \(quoted(path)): \(problem)"
+        case let .argument(name, problem):
+            return "argument \(name): \(problem)"
+        }
+    }
+
+    static func exposition(line: Int, _ problem: String) -> ProbeError {
+        ProbeError(.exposition(line: line, problem: problem))
+    }
+
+    static func emptyConnectionString(_ what: String) -> ProbeError {
+        ProbeError(.emptyConnectionString(what: what))
+    }
+
+    static func connectionEntry(_ what: String, index: Int, entry: String, _ problem: String) -> ProbeError {
+        ProbeError(.connectionEntry(what: what, index: index, entry: entry, problem: problem))
+    }
+
+    static func chroot(_ path: String, _ problem: String) -> ProbeError {
+        ProbeError(.chroot(path: path, problem: problem))
+    }
+
+    static func argument(_ name: String, _ problem: String) -> ProbeError {
+        ProbeError(.argument(name: name, problem: problem))
+    }
+}
+
+/// Wraps `text` in double quotes, escaping backslashes, quotes and control characters so the
+/// result is unambiguous inside an error message.
+func quoted(_ text: String) -> String {
+    var result = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\\": result += "\\\\"
+        case "\"": result += "\\\""
+        case "\n": result += "\\n"
+        case "\r": result += "\\r"
+        case "\t": result += "\\t"
+        default:
+            if scalar.value < 0x20 || scalar.value == 0x7F {
+                result += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return result + "\""
+}
