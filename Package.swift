@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "Probes", swiftSettings: swiftSettings),
         .target(
             name: "RunbookEngine",
-            dependencies: ["LuaKit", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["LuaKit", "AWSKit", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -62,6 +62,7 @@ let package = Package(
             dependencies: [
                 "RunbookEngine",
                 "LuaKit",
+                "AWSKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -78,7 +79,7 @@ let package = Package(
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RunbookEngineTests",
-            dependencies: ["RunbookEngine", "LuaKit"],
+            dependencies: ["RunbookEngine", "LuaKit", "AWSKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -15,6 +15,13 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidDate
         case invalidExpiry(seconds: Int64)
         case cryptoFailure(operation: String)
+        case configFileSyntax(path: String, line: Int, reason: String)
+        case profileNotFound(name: String)
+        case missingRegion
+        case invalidEndpointURL(source: String)
+        case invalidCredentialConfiguration(reason: String)
+        case credentialRetrievalFailed(source: String, reason: String)
+        case noCredentials(tried: [String])
     }
 
     private let code: Code
@@ -68,6 +75,56 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         AWSError(.cryptoFailure(operation: operation))
     }
 
+    /// A shared config or credentials file is not valid INI; the line's text is never kept.
+    ///
+    /// - Parameters:
+    ///   - path: the file's path.
+    ///   - line: the 1-based line number.
+    ///   - reason: what is wrong, without the line's content.
+    public static func configFileSyntax(path: String, line: Int, reason: String) -> AWSError {
+        AWSError(.configFileSyntax(path: path, line: line, reason: reason))
+    }
+
+    /// The profile chosen by `--profile`, `AWS_PROFILE` or `AWS_DEFAULT_PROFILE` is in neither file.
+    ///
+    /// - Parameter name: the profile's name.
+    public static func profileNotFound(name: String) -> AWSError {
+        AWSError(.profileNotFound(name: name))
+    }
+
+    /// No region came from `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile.
+    public static var missingRegion: AWSError { AWSError(.missingRegion) }
+
+    /// A configured endpoint URL is not an absolute `http` or `https` URL with a host.
+    ///
+    /// - Parameter source: where it was configured, such as `AWS_ENDPOINT_URL_KAFKA`; never the URL.
+    public static func invalidEndpointURL(source: String) -> AWSError {
+        AWSError(.invalidEndpointURL(source: source))
+    }
+
+    /// The credential settings contradict each other or are incomplete.
+    ///
+    /// - Parameter reason: what is wrong, naming settings but never a secret value.
+    public static func invalidCredentialConfiguration(reason: String) -> AWSError {
+        AWSError(.invalidCredentialConfiguration(reason: reason))
+    }
+
+    /// A configured credential source (a process, STS, the container or instance endpoint) failed.
+    ///
+    /// - Parameters:
+    ///   - source: the source, such as `credential_process (profile ci)`.
+    ///   - reason: what failed: a status, an exit code, an AWS error code; never a body or a key.
+    public static func credentialRetrievalFailed(source: String, reason: String) -> AWSError {
+        AWSError(.credentialRetrievalFailed(source: source, reason: reason))
+    }
+
+    /// Every credential source was tried and none had credentials.
+    ///
+    /// - Parameter tried: each source and why it had none, in the order tried.
+    public static func noCredentials(tried: [String]) -> AWSError {
+        AWSError(.noCredentials(tried: tried))
+    }
+
     /// A one-line explanation, safe to log: it names headers but never prints a value or a key.
     public var description: String {
         switch code {
@@ -93,6 +150,20 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
             "a presigned URL must expire in 1 to 604800 seconds, not \(seconds)"
         case .cryptoFailure(let operation):
             "OpenSSL \(operation) failed"
+        case .configFileSyntax(let path, let line, let reason):
+            "cannot parse \(path) line \(line): \(reason)"
+        case .profileNotFound(let name):
+            "the config profile (\(name)) could not be found"
+        case .missingRegion:
+            "you must specify a region: pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or set region in the profile"
+        case .invalidEndpointURL(let source):
+            "the endpoint URL from \(source) is not an absolute http or https URL"
+        case .invalidCredentialConfiguration(let reason):
+            "invalid credential configuration: \(reason)"
+        case .credentialRetrievalFailed(let source, let reason):
+            "cannot get credentials from \(source): \(reason)"
+        case .noCredentials(let tried):
+            "no AWS credentials found; tried: " + tried.joined(separator: ", ")
         }
     }
 }

@@ -8,7 +8,7 @@ struct AWSServiceClientTests {
     static let token = "IQoJb3JpZ2luX2VjEXAMPLETOKEN"
     let server: TestHTTPServer
 
-    init() throws { server = try TestHTTPServer() }
+    init() async throws { server = try await TestHTTPServer() }
 
     func client() throws -> AWSServiceClient {
         let url = try #require(URL(string: "http://127.0.0.1:\(server.port)"))

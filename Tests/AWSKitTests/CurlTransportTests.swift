@@ -1,4 +1,5 @@
 import AWSKit
+import Dispatch
 import Foundation
 import Testing
 
@@ -7,19 +8,14 @@ final class TestHTTPServer: @unchecked Sendable {
     let process = Process()
     let port: Int
 
-    init() throws {
+    init() async throws {
         let script = ((#filePath as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent + "/Support/http_test_server.py"
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        var line = Data()
-        while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line.append(byte)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else { throw TestServerError() }
-        self.port = port
+        port = try await readPort(from: output.fileHandleForReading)
     }
 
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
@@ -32,11 +28,28 @@ final class TestHTTPServer: @unchecked Sendable {
 
 struct TestServerError: Error {}
 
+/// Reads the port a test server prints on its first line. The read blocks, so it runs on
+/// a dispatch thread: Swift Testing's pool has one thread per core, and a test blocking
+/// one stalls every other test's timers.
+func readPort(from handle: FileHandle) async throws -> Int {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            var line = Data()
+            while let byte = try? handle.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line.append(byte) }
+            if let port = Int(String(decoding: line, as: UTF8.self)) {
+                continuation.resume(returning: port)
+            } else {
+                continuation.resume(throwing: TestServerError())
+            }
+        }
+    }
+}
+
 struct CurlTransportTests {
     let server: TestHTTPServer
     let transport = CurlTransport.shared
 
-    init() throws { server = try TestHTTPServer() }
+    init() async throws { server = try await TestHTTPServer() }
 
     func json(_ response: HTTPResponse) throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]

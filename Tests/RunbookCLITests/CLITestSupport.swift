@@ -53,14 +53,29 @@ struct CLI {
         return (process, out, err)
     }
 
-    func run(_ arguments: String...) throws -> Output {
-        let (process, out, err) = process(arguments)
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+    /// Runs the binary and waits without blocking a thread: Swift Testing's pool has one
+    /// thread per core, and a blocked one starves every other test's timers.
+    func run(_ arguments: String...) async throws -> Output {
+        let (process, _, _) = process(arguments)
+        let outPath = home + "/.stdout-" + UUID().uuidString
+        let errPath = home + "/.stderr-" + UUID().uuidString
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        process.standardOutput = out
+        process.standardError = err
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            process.terminationHandler = { _ in continuation.resume() }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        try? out.close()
+        try? err.close()
+        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: outPath)
+        try? FileManager.default.removeItem(atPath: errPath)
+        return Output(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
 }
 

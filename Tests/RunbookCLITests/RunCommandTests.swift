@@ -3,11 +3,11 @@ import RunbookEngine
 import Testing
 
 struct RunCommandTests {
-    @Test func runsARunbookByNameAndWritesItsJournal() throws {
+    @Test func runsARunbookByNameAndWritesItsJournal() async throws {
         let cli = CLI()
         defer { cli.remove() }
         cli.write("runbooks/hello.lua", helloRunbook)
-        let output = try cli.run("run", "cli.hello", "--param", "who=world", "--param", "times=2")
+        let output = try await cli.run("run", "cli.hello", "--param", "who=world", "--param", "times=2")
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains("✓ [2] greet 2"))
         #expect(output.stdout.contains("info: hello world"))
@@ -16,39 +16,39 @@ struct RunCommandTests {
         let events = try JournalFile.read(path: cli.journalFolder + "/" + journals[0])
         #expect(events.first?.event == .runStarted)
         #expect(events.last?.event == .runFinished && events.last?.exitCode == 0)
-        let replay = try cli.run("log")
+        let replay = try await cli.run("log")
         #expect(replay.status == 0)
         #expect(replay.stdout.contains("✓ [2] greet 2"))
     }
 
-    @Test func unknownRunbookExitsTwoWithTheClosestNames() throws {
+    @Test func unknownRunbookExitsTwoWithTheClosestNames() async throws {
         let cli = CLI()
         defer { cli.remove() }
         cli.write("runbooks/hello.lua", helloRunbook)
-        let output = try cli.run("run", "cli.helo")
+        let output = try await cli.run("run", "cli.helo")
         #expect(output.status == 2)
         #expect(output.stderr.contains("no runbook named 'cli.helo'"))
         #expect(output.stderr.contains("did you mean cli.hello?"))
     }
 
-    @Test func syntaxErrorExitsTwoAndShowsFileAndLine() throws {
+    @Test func syntaxErrorExitsTwoAndShowsFileAndLine() async throws {
         let cli = CLI()
         defer { cli.remove() }
         let file = "broken.lua"
         cli.write(file, "return runbook {\n  name = \"x\",\n  version = = \"1.0.0\",\n}\n")
-        let output = try cli.run("run", file)
+        let output = try await cli.run("run", file)
         #expect(output.status == 2)
         #expect(output.stderr.contains("syntax error: \(file):3:"), "\(output.stderr)")
-        let validate = try cli.run("validate", file)
+        let validate = try await cli.run("validate", file)
         #expect(validate.status == 2)
         #expect(validate.stdout.contains("\(file):3:"))
     }
 
-    @Test func missingRequiredParamExitsTwoAndSaysWhatToPass() throws {
+    @Test func missingRequiredParamExitsTwoAndSaysWhatToPass() async throws {
         let cli = CLI()
         defer { cli.remove() }
         cli.write("runbooks/hello.lua", helloRunbook)
-        let output = try cli.run("run", "cli.hello")
+        let output = try await cli.run("run", "cli.hello")
         #expect(output.status == 2)
         #expect(output.stderr.contains("missing required parameter 'who' (Who to greet)"))
         #expect(output.stderr.contains("hint: pass --param who=VALUE"))
@@ -56,58 +56,58 @@ struct RunCommandTests {
         #expect(journals.isEmpty)
     }
 
-    @Test func wronglyTypedParamExitsTwo() throws {
+    @Test func wronglyTypedParamExitsTwo() async throws {
         let cli = CLI()
         defer { cli.remove() }
         cli.write("runbooks/hello.lua", helloRunbook)
-        let output = try cli.run("run", "cli.hello", "--param", "who=x", "--param", "times=many")
+        let output = try await cli.run("run", "cli.hello", "--param", "who=x", "--param", "times=many")
         #expect(output.status == 2)
         #expect(output.stderr.contains("parameter 'times' must be an integer, got 'many'"))
     }
 
-    @Test func commandLineErrorsExitTwo() throws {
+    @Test func commandLineErrorsExitTwo() async throws {
         let cli = CLI()
         defer { cli.remove() }
         cli.write("runbooks/hello.lua", helloRunbook)
-        let badOption = try cli.run("run", "cli.hello", "--timeout", "0")
+        let badOption = try await cli.run("run", "cli.hello", "--timeout", "0")
         #expect(badOption.status == 2)
         #expect(badOption.stderr.contains("--timeout must be a positive number of seconds"))
-        let unknownFlag = try cli.run("run", "cli.hello", "--dryrun")
+        let unknownFlag = try await cli.run("run", "cli.hello", "--dryrun")
         #expect(unknownFlag.status == 2)
         cli.write("params.json", "{\"who\": 42}")
-        let badFile = try cli.run("run", "cli.hello", "--params-file", "params.json")
+        let badFile = try await cli.run("run", "cli.hello", "--params-file", "params.json")
         #expect(badFile.status == 2)
         #expect(badFile.stderr.contains("parameter 'who' must be a string, got number 42"))
         cli.write("params.json", "{\"who\": \"file\", \"times\": 2}")
-        let fromFile = try cli.run("run", "cli.hello", "--params-file", "params.json", "--param", "who=flag")
+        let fromFile = try await cli.run("run", "cli.hello", "--params-file", "params.json", "--param", "who=flag")
         #expect(fromFile.status == 0)
         #expect(fromFile.stdout.contains("hello flag") && fromFile.stdout.contains("[2] greet 2"))
     }
 
-    @Test func limitExitsThreeAndTheFailureExitsOne() throws {
+    @Test func limitExitsThreeAndTheFailureExitsOne() async throws {
         let cli = CLI()
         defer { cli.remove() }
         let loop = cli.write("loop.lua", """
             return runbook { name = "loop", version = "1.0.0", description = "spins",
               limits = { instructions = 1000000 }, run = function() while true do end end }
             """)
-        let stopped = try cli.run("run", loop)
+        let stopped = try await cli.run("run", loop)
         #expect(stopped.status == 3)
         #expect(stopped.stdout.contains("stopped: instruction budget of 1000000 exhausted"))
         let failing = cli.write("fail.lua", """
             return runbook { name = "failing", version = "1.0.0", description = "fails",
               run = function() fail("precondition not met") end }
             """)
-        let failed = try cli.run("run", failing)
+        let failed = try await cli.run("run", failing)
         #expect(failed.status == 1)
         #expect(failed.stdout.contains("precondition not met"))
     }
 
-    @Test func jsonPrintsTheJournalLinesAndReportIsWritten() throws {
+    @Test func jsonPrintsTheJournalLinesAndReportIsWritten() async throws {
         let cli = CLI()
         defer { cli.remove() }
         cli.write("runbooks/hello.lua", helloRunbook)
-        let output = try cli.run("run", "cli.hello", "--param", "who=x", "--dry-run", "--json", "--report", "review.md")
+        let output = try await cli.run("run", "cli.hello", "--param", "who=x", "--dry-run", "--json", "--report", "review.md")
         #expect(output.status == 0)
         let lines = output.stdout.split(separator: "\n")
         #expect(lines.count >= 4)
@@ -148,7 +148,7 @@ struct RunCommandTests {
             #expect((try? JSONDecoder().decode(JournalEvent.self, from: Data(line.utf8))) != nil, "unparsable: \(line.prefix(80))")
         }
         #expect(!text.contains("run_finished"))
-        let replay = try cli.run("log", "--journal", journal)
+        let replay = try await cli.run("log", "--journal", journal)
         #expect(replay.stdout.contains("the run did not finish"))
     }
 }

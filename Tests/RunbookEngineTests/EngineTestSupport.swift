@@ -15,7 +15,7 @@ func testModule(_ log: SendLog) -> PrimitiveModule {
     PrimitiveModule(name: "test", primitives: [
         Primitive(name: "read", service: "test", operation: "Read", effect: .read) { arguments in
             let value = arguments.first ?? .string("")
-            return PreparedCall(request: ["value": value]) {
+            return PreparedCall(request: ["value": value]) { _ in
                 try await Task.sleep(nanoseconds: 1_000_000)
                 return PrimitiveResult(value, requestID: "req-read")
             }
@@ -25,7 +25,7 @@ func testModule(_ log: SendLog) -> PrimitiveModule {
                 throw LuaHostError("bad argument #1 (request): expected a table")
             }
             let request: LuaValue = ["method": "PUT", "path": "/things/reboot", "body": .table(body)]
-            return PreparedCall(request: request, target: "thing \(body[.string("id")])", planned: ["operation": "planned"]) {
+            return PreparedCall(request: request, target: "thing \(body[.string("id")])", planned: ["operation": "planned"]) { _ in
                 log.append(request)
                 return PrimitiveResult(["operation": "op-123"], requestID: "req-mutate")
             }

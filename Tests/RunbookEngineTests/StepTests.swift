@@ -49,7 +49,8 @@ struct StepTests {
         let finished = record.events(.stepFinished).first
         #expect(finished?.status == "timed_out")
         #expect(finished?.error == "step 'slow' timed out after 0.05s")
-        #expect((finished?.durationMs ?? 99_999) < 10_000)
+        // The 30 s sleep was cut, not waited out.
+        #expect((finished?.durationMs ?? 99_999) < 25_000)
     }
 
     @Test func aStepTimeoutCutsABusyLoopAndPcallCannotSwallowIt() async throws {

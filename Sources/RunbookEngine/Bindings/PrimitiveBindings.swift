@@ -1,4 +1,5 @@
 import LuaKit
+import Synchronization
 
 /// Binds primitive modules into Lua through the one gate that enforces the dry-run
 /// contract: a mutating primitive in a dry run journals its exact request and returns
@@ -13,6 +14,7 @@ enum PrimitiveBindings {
             let prepared = try primitive.prepare(arguments)
             let step = context.currentStep(of: call.task)
             let journal = context.journal
+            let configurationFailures = context.configurationFailures
             @Sendable func record(planned: Bool, started: ContinuousClock.Instant?, requestID: String?, error: String?) {
                 journal?.record(.call) {
                     $0.step = step
@@ -39,15 +41,62 @@ enum PrimitiveBindings {
             }
             return .suspend(.work {
                 let started = ContinuousClock.now
+                let reported = Mutex(false)
+                let reporter = CallReporter { attempt in
+                    reported.withLock { $0 = true }
+                    journal?.record(.call) {
+                        $0.step = step
+                        $0.service = primitive.service
+                        $0.operation = primitive.operation
+                        $0.effect = primitive.effect.rawValue
+                        $0.planned = false
+                        $0.request = prepared.request
+                        $0.summary = prepared.target
+                        $0.attempt = attempt.number
+                        $0.httpStatus = attempt.httpStatus
+                        $0.durationMs = attempt.durationMs
+                        $0.retryAfterMs = attempt.retryAfterMs
+                        $0.requestId = attempt.requestID
+                        $0.error = attempt.error
+                    }
+                }
                 do {
-                    let result = try await prepared.send()
-                    record(planned: false, started: started, requestID: result.requestID, error: nil)
+                    let result = try await prepared.send(reporter)
+                    if !reported.withLock({ $0 }) {
+                        record(planned: false, started: started, requestID: result.requestID, error: nil)
+                    }
                     return [result.value]
                 } catch {
-                    record(planned: false, started: started, requestID: nil, error: "\(error)")
+                    if let failure = error as? PrimitiveConfigurationError { configurationFailures.note(failure) }
+                    if !reported.withLock({ $0 }) {
+                        record(planned: false, started: started, requestID: nil, error: "\(error)")
+                    }
                     throw error
                 }
             })
         }
     }
+}
+
+/// A primitive's configuration is missing or wrong (no region, no credentials): the run
+/// ends with exit 2, like any other usage error, not as a failed runbook.
+public struct PrimitiveConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// What is missing and how to supply it.
+    public let message: String
+
+    /// An error saying `message`.
+    public init(_ message: String) { self.message = message }
+
+    public var description: String { message }
+}
+
+/// The configuration errors primitives met during a run, noted from their async work.
+final class ConfigurationFailures: Sendable {
+    private let first = Mutex<String?>(nil)
+
+    func note(_ error: PrimitiveConfigurationError) {
+        first.withLock { $0 = $0 ?? error.message }
+    }
+
+    var message: String? { first.withLock { $0 } }
 }

@@ -60,6 +60,10 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     public var planned: Bool?
     public var request: LuaValue?
     public var requestId: String?
+    /// The HTTP status of one attempt of a call.
+    public var httpStatus: Int?
+    /// The wait before the next attempt of a call, when it will be retried.
+    public var retryAfterMs: Double?
 
     // log and finding
     public var level: String?
@@ -90,6 +94,8 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case effect = "class"
         case planned, request
         case requestId = "request_id"
+        case httpStatus = "http_status"
+        case retryAfterMs = "retry_after_ms"
         case level, message, severity, summary, detail
         case exitCode = "exit_code"
         case reason, traceback, findings

@@ -102,6 +102,7 @@ public final class TerminalRenderer: JournalSink {
                 // The error adds something only when it says where the run was (file:line).
                 let where_ = e.error.flatMap { $0.hasPrefix("run stopped") ? nil : [paint("  at \($0)", .red)] } ?? []
                 return ["", paint("■ stopped: \(e.reason ?? "")", .red) + tail] + where_
+            case "invalid": return ["", paint("✗ cannot run: \(e.reason ?? e.error ?? "")", .red) + tail]
             default: return ["", paint("✗ failed: \(e.error ?? e.reason ?? "")", .red) + tail]
             }
         }

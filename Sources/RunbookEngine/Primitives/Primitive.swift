@@ -17,21 +17,56 @@ public struct PreparedCall: Sendable {
     public var request: LuaValue
     /// A description of the target for people ("broker 2 of cluster orders").
     public var target: String?
-    /// Sends the request. The engine calls this only when the run may have the effect.
-    public var send: @Sendable () async throws -> PrimitiveResult
+    /// Sends the request, reporting each attempt. The engine calls this only when the run
+    /// may have the effect.
+    public var send: @Sendable (CallReporter) async throws -> PrimitiveResult
     /// What a dry run returns instead of sending; the engine adds `planned = true`.
     public var planned: LuaValue
 
     /// A prepared call; `planned` is returned by dry runs of mutating primitives.
     public init(
         request: LuaValue, target: String? = nil, planned: LuaValue = [:],
-        send: @escaping @Sendable () async throws -> PrimitiveResult
+        send: @escaping @Sendable (CallReporter) async throws -> PrimitiveResult
     ) {
         self.request = request
         self.target = target
         self.planned = planned
         self.send = send
     }
+}
+
+/// One attempt of a primitive call that retries, as the journal records it.
+public struct CallAttempt: Sendable {
+    /// 1 for the first attempt.
+    public var number: Int
+    /// The HTTP status, when an answer came.
+    public var httpStatus: Int?
+    /// The error code or failure, when the attempt failed.
+    public var error: String?
+    /// The service's request id.
+    public var requestID: String?
+    /// How long the attempt took, in milliseconds.
+    public var durationMs: Double
+    /// The wait before the next attempt, in milliseconds, when there will be one.
+    public var retryAfterMs: Double?
+
+    /// An attempt with these parts.
+    public init(number: Int, httpStatus: Int?, error: String?, requestID: String?, durationMs: Double, retryAfterMs: Double?) {
+        self.number = number
+        self.httpStatus = httpStatus
+        self.error = error
+        self.requestID = requestID
+        self.durationMs = durationMs
+        self.retryAfterMs = retryAfterMs
+    }
+}
+
+/// Where a primitive reports its attempts; each becomes a `call` line in the journal.
+public struct CallReporter: Sendable {
+    let report: @Sendable (CallAttempt) -> Void
+
+    /// Records one attempt.
+    public func attempt(_ attempt: CallAttempt) { report(attempt) }
 }
 
 /// The answer to a sent primitive call.

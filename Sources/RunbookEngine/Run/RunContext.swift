@@ -20,6 +20,8 @@ final class RunContext {
     var definitionLocation: String?
     /// The message of the last `fail()`, to tell a deliberate failure from an error.
     var failure: String?
+    /// Configuration errors primitives met (no region, no credentials): they end a run with exit 2.
+    let configurationFailures = ConfigurationFailures()
     private(set) var openSteps: [Int: OpenStep] = [:]
     private var stacks: [LuaTaskID: [Int]] = [:]
     private var lastStep = 0

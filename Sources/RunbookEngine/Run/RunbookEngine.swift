@@ -197,6 +197,7 @@ public struct RunbookEngine: Sendable {
             return ("stopped", .limit, text)
         }
         if let failure = context.failure, error.message == failure { return ("failed", .failed, "the runbook called fail()") }
+        if let configuration = context.configurationFailures.message { return ("invalid", .usage, configuration) }
         return ("failed", .failed, nil)
     }
 

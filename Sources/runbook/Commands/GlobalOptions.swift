@@ -11,8 +11,11 @@ struct GlobalOptions: ParsableArguments {
     var noColor = false
 
     var catalog: RunbookCatalog {
+        // Listing needs the module tables to exist, not to work: no AWS settings are read.
         RunbookCatalog(directories: RunbookCatalog.searchPath(option: runbooksDirectory, environment: ProcessInfo.processInfo.environment),
-                       engine: RunbookEngine())
+                       engine: RunbookEngine(modules: AWSModules.modules(AWSSettings(region: nil) {
+                           throw PrimitiveConfigurationError("AWS is not available while listing runbooks")
+                       })))
     }
 
     /// Colour on a terminal only, and never when NO_COLOR is set or --no-color given.

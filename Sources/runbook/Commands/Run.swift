@@ -20,6 +20,8 @@ extension RunbookCLI {
 
         @OptionGroup var global: GlobalOptions
 
+        @OptionGroup(title: "AWS options") var aws: AWSOptions
+
         @Argument(help: "A runbook name (demo.hello) or file (runbooks/demo/hello.lua).")
         var runbook: String
 
@@ -71,10 +73,11 @@ extension RunbookCLI {
             if let report { sinks.append(MarkdownReport(path: report)) }
 
             let signals = cancelOnSignals(request.cancellation)
-            let result = await RunbookEngine().run(request, sinks: sinks)
+            let result = await RunbookEngine(modules: AWSModules.modules(aws.settings())).run(request, sinks: sinks)
             signals.forEach { $0.cancel() }
 
-            if result.status == "invalid" {
+            if result.runbook == nil {
+                // Refused before it started (bad parameters, a broken file): no run, no journal.
                 try? FileManager.default.removeItem(atPath: journalPath)
                 FileHandle.standardError.write(Data("runbook: error: \(result.message ?? "invalid run")\n".utf8))
                 throw ExitCode(result.exit.rawValue)

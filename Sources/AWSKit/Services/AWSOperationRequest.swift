@@ -1,0 +1,61 @@
+/// One AWS operation in wire form, built without any I/O: what a dry run shows and what
+/// ``AWSServiceClient/send(_:onAttempt:)`` signs and sends.
+public struct AWSOperationRequest: Sendable, Equatable {
+    /// The service (`kafka`, `cloudwatch`).
+    public var service: String
+    /// The operation (`RebootBroker`).
+    public var operation: String
+    /// The HTTP method.
+    public var method: String
+    /// The path as sent, labels percent-encoded.
+    public var path: String
+    /// The encoded query, without `?`.
+    public var query: String
+    /// Headers the protocol needs (content type, target); the signer adds its own.
+    public var headers: [Header]
+    /// The body (JSON), empty for none.
+    public var body: [UInt8]
+
+    /// One header.
+    public struct Header: Sendable, Equatable {
+        /// The name.
+        public var name: String
+        /// The value.
+        public var value: String
+    }
+
+    /// A request with the given parts.
+    public init(service: String, operation: String, method: String, path: String, query: String = "",
+                headers: [Header] = [], body: [UInt8] = []) {
+        self.service = service
+        self.operation = operation
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The body as text, for journals and review documents.
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// Encodes a value for one path segment or query value: everything but `A-Z a-z 0-9 - . _ ~`.
+func encodeLabel(_ value: String) -> String {
+    PercentEncoding.encode(Array(value.utf8))
+}
+
+/// `name=value&...` for the non-nil values, sorted by name, values encoded.
+func encodeQuery(_ items: [(String, String?)]) -> String {
+    items.compactMap { name, value in value.map { "\(name)=\(encodeLabel($0))" } }.sorted().joined(separator: "&")
+}
+
+extension AWSServiceClient {
+    /// Sends a prepared operation request.
+    public func send(_ request: AWSOperationRequest, timeout: Duration = .seconds(30),
+                     onAttempt: @Sendable (AWSAttempt) -> Void = { _ in }) async throws -> AWSResponse {
+        try await send(operation: request.operation, method: request.method, path: request.path, query: request.query,
+                       headers: request.headers.map { (name: $0.name, value: $0.value) }, body: request.body,
+                       timeout: timeout, onAttempt: onAttempt)
+    }
+}

@@ -1,0 +1,87 @@
+import AWSKit
+import Foundation
+import LuaKit
+import RunbookEngine
+import Testing
+
+/// The `cloudwatch` module against moto, a real CloudWatch implementation we did not write.
+@Suite(.serialized)
+struct CloudWatchModuleTests {
+    let moto: MotoServer
+    let engine: RunbookEngine
+
+    init() async throws {
+        moto = try MotoServer()
+        try await moto.ready()
+        try await moto.seedMetrics()
+        let endpoint = try #require(URL(string: moto.url))
+        let settings = AWSSettings(region: "us-east-1", endpoints: ["cloudwatch": endpoint, "kafka": endpoint]) {
+            AWSCredentials(accessKeyID: "testing", secretAccessKey: "testing")
+        }
+        engine = RunbookEngine(modules: AWSModules.modules(settings))
+    }
+
+    func run(_ body: String, dryRun: Bool = false) async -> RunRecord {
+        let folder = RunbookFolder()
+        defer { folder.remove() }
+        var request = RunRequest(file: folder.write("cw.lua", runbookSource(body)))
+        request.dryRun = dryRun
+        let recorder = JournalRecorder()
+        let result = await engine.run(request, sinks: [recorder])
+        return RunRecord(result: result, events: recorder.events)
+    }
+
+    @Test func seriesReturnsTheDatapointsSortedByTime() async throws {
+        let record = await run("""
+            local points = step("cpu", function()
+              return cloudwatch.series { namespace = "AWS/Kafka", metric = "CpuUser",
+                dimensions = { ["Cluster Name"] = "demo", ["Broker ID"] = "2" }, stat = "Maximum", period = 300 }
+            end)
+            local values = {}
+            for i, point in ipairs(points) do
+              values[i] = point.value
+              if i > 1 then assert(point.time > points[i - 1].time) end
+            end
+            step("values", function() return values end)
+            """)
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        let values = record.events(.stepFinished).last?.result?.tableValue?.array.compactMap(\.doubleValue) ?? []
+        #expect(values.count >= 10)
+        #expect(values.last == 94 || values.contains(94))
+        #expect(values == values.sorted())
+        let call = record.events(.call).first
+        #expect(call?.operation == "GetMetricStatistics" && call?.httpStatus == 200)
+        #expect(call?.request?["body"]["Dimensions"][1]["Name"] == "Broker ID")
+    }
+
+    @Test func putMetricAlarmIsPlannedInADryRunAndSentLive() async throws {
+        let body = """
+            local answer = cloudwatch.put_metric_alarm { alarm_name = "demo-cpu-high", namespace = "AWS/Kafka", metric = "CpuUser",
+              dimensions = { ["Cluster Name"] = "demo" }, statistic = "Maximum", period = 300, evaluation_periods = 1,
+              threshold = 80, comparison_operator = "GreaterThanThreshold" }
+            local alarms = cloudwatch.describe_alarms { alarm_names = { "demo-cpu-high" } }
+            step("result", function() return { planned = answer.planned == true, found = #(alarms.MetricAlarms or {}) } end)
+            """
+        let dry = await run(body, dryRun: true)
+        #expect(dry.result.exit == .ok, "\(dry.result.message ?? "")")
+        #expect(dry.events(.stepFinished).last?.result == ["planned": true, "found": 0])
+        let planned = dry.events(.call).first { $0.planned == true }
+        #expect(planned?.operation == "PutMetricAlarm")
+        #expect(planned?.request?["body"]["AlarmName"] == "demo-cpu-high")
+        #expect(planned?.request?["body"]["MetricName"] == "CpuUser")
+        let live = await run(body)
+        #expect(live.result.exit == .ok, "\(live.result.message ?? "")")
+        #expect(live.events(.stepFinished).last?.result == ["planned": false, "found": 1])
+    }
+
+    @Test func aServiceErrorReachesLuaWithCodeAndRequest() async throws {
+        let record = await run("""
+            local ok, err = pcall(cloudwatch.set_alarm_state, { alarm_name = "no-such-alarm", state_value = "ALARM", state_reason = "test" })
+            assert(not ok)
+            step("error", function() return err end)
+            """)
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        let text = record.events(.stepFinished).last?.result?.stringValue ?? ""
+        #expect(text.contains("cloudwatch.SetAlarmState: ResourceNotFound"), "\(text)")
+    }
+}
