@@ -37,7 +37,7 @@ struct CLI {
         return path
     }
 
-    func process(_ arguments: [String]) -> (Process, Pipe, Pipe) {
+    func process(_ arguments: [String], environment extra: [String: String] = [:]) -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
@@ -46,6 +46,9 @@ struct CLI {
         environment["XDG_STATE_HOME"] = home + "/state"
         environment["RUNBOOK_PATH"] = nil
         environment["NO_COLOR"] = "1"
+        // The developer's own AWS settings must not leak into a test.
+        for key in environment.keys where key.hasPrefix("AWS_") { environment[key] = nil }
+        environment.merge(extra) { $1 }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -55,8 +58,8 @@ struct CLI {
 
     /// Runs the binary and waits without blocking a thread: Swift Testing's pool has one
     /// thread per core, and a blocked one starves every other test's timers.
-    func run(_ arguments: String...) async throws -> Output {
-        let (process, _, _) = process(arguments)
+    func run(environment: [String: String] = [:], _ arguments: String...) async throws -> Output {
+        let (process, _, _) = process(arguments, environment: environment)
         let outPath = home + "/.stdout-" + UUID().uuidString
         let errPath = home + "/.stderr-" + UUID().uuidString
         _ = FileManager.default.createFile(atPath: outPath, contents: nil)

@@ -84,6 +84,24 @@ struct RunCommandTests {
         #expect(fromFile.stdout.contains("hello flag") && fromFile.stdout.contains("[2] greet 2"))
     }
 
+    @Test func noCredentialsAnywhereExitsTwoNamingTheSourcesTried() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let file = cli.write("msk.lua", """
+            return runbook { name = "msk.describe", version = "1.0.0", description = "describes a cluster",
+              run = function() step("describe", function() return kafka.describe_cluster("arn:aws:kafka:us-east-1:1:cluster/x/y") end) end }
+            """)
+        // No keys, no profile files in this home, no container, and instance metadata off:
+        // nothing may try 169.254.169.254 from a test.
+        let output = try await cli.run(environment: ["AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true", "HOME": cli.home],
+                                       "run", file, "--endpoint-url", "http://127.0.0.1:9")
+        #expect(output.status == 2, "\(output.stderr)")
+        #expect(output.stderr.contains("no AWS credentials found; tried: environment (AWS_ACCESS_KEY_ID)"))
+        for source in ["shared credentials file", "credential_process", "config file", "container credentials", "instance metadata"] {
+            #expect(output.stderr.contains(source), "\(source) is not named")
+        }
+    }
+
     @Test func limitExitsThreeAndTheFailureExitsOne() async throws {
         let cli = CLI()
         defer { cli.remove() }

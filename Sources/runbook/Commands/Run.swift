@@ -82,6 +82,10 @@ extension RunbookCLI {
                 FileHandle.standardError.write(Data("runbook: error: \(result.message ?? "invalid run")\n".utf8))
                 throw ExitCode(result.exit.rawValue)
             }
+            if result.exit == .usage {
+                // A configuration problem found mid-run (no region, no credentials): say it where errors go.
+                FileHandle.standardError.write(Data("runbook: error: \(result.message ?? "cannot run")\n".utf8))
+            }
             if !json {
                 var lines = ["journal: \(journalPath)"]
                 if let report { lines.append("report: \(report)") }
