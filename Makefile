@@ -9,13 +9,9 @@ setup:
 build: setup
 	swift build -c release --product runbook
 
-# A tour on this machine: list, validate, dry-run with a review document, then run.
+# The MSK runbooks against local AWS endpoints (moto, the MSK stand-in) on loopback.
 demo: build
-	$(RUNBOOK) list
-	$(RUNBOOK) validate
-	$(RUNBOOK) run demo.hello --param target=orders --dry-run --report demo-review.md
-	$(RUNBOOK) run demo.hello --param target=orders
-	@echo "review document: demo-review.md"
+	bash scripts/demo.sh
 
 test: setup
 	swift build --build-tests
@@ -25,4 +21,4 @@ bench: setup
 	bash Benchmarks/run.sh
 
 clean:
-	rm -rf .build demo-review.md
+	rm -rf .build demo-*.md
