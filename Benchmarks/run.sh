@@ -60,3 +60,45 @@ LUA
 hyperfine -N --warmup 3 --runs 30 --style basic \
   "$bin list --runbooks $work/many" \
   "lua5.4 $work/load-all.lua $work/many"
+echo
+
+echo "## AWS: a runbook doing DescribeCluster and three GetMetricStatistics, against four aws CLI calls, one local moto"
+command -v aws >/dev/null || python3 -m pip install --quiet awscli || python3 -m pip install --quiet --break-system-packages awscli
+moto_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+moto_server -H 127.0.0.1 -p "$moto_port" > "$work/moto.log" 2>&1 &
+moto_pid=$!
+trap 'kill $moto_pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $moto_port), 1)" 2>/dev/null && break; sleep 0.2; done
+endpoint=http://127.0.0.1:$moto_port
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+python3 Tests/Support/moto_seed.py "$endpoint" >/dev/null
+arn=$(python3 - "$endpoint" <<'PY'
+import sys, boto3
+kafka = boto3.client("kafka", region_name="us-east-1", endpoint_url=sys.argv[1])
+print(kafka.create_cluster_v2(ClusterName="demo", Provisioned={"BrokerNodeGroupInfo": {"InstanceType": "kafka.m5.large",
+      "ClientSubnets": ["subnet-1", "subnet-2", "subnet-3"]}, "KafkaVersion": "3.6.0", "NumberOfBrokerNodes": 3})["ClusterArn"])
+PY
+)
+start=$(( $(date +%s) - 3600 )); end=$(date +%s)
+cat > "$work/aws.lua" <<LUA
+return runbook {
+  name = "bench.aws", version = "1.0.0", description = "DescribeCluster and three GetMetricStatistics",
+  run = function()
+    local cluster = kafka.describe_cluster("$arn")
+    each({ "1", "2", "3" }, function(id)
+      return cloudwatch.get_metric_statistics { namespace = "AWS/Kafka", metric = "CpuUser", period = 300,
+        dimensions = { ["Cluster Name"] = "demo", ["Broker ID"] = id }, start_time = $start, end_time = $end, statistics = { "Average" } }
+    end)
+  end,
+}
+LUA
+cat > "$work/aws-cli.sh" <<SH
+aws --endpoint-url $endpoint kafka describe-cluster --cluster-arn $arn > /dev/null
+for id in 1 2 3; do
+  aws --endpoint-url $endpoint cloudwatch get-metric-statistics --namespace AWS/Kafka --metric-name CpuUser --period 300 \
+    --dimensions "Name=Cluster Name,Value=demo" "Name=Broker ID,Value=\$id" --start-time $start --end-time $end --statistics Average > /dev/null
+done
+SH
+hyperfine -N --warmup 2 --runs 15 --style basic \
+  "$bin run $work/aws.lua --endpoint-url $endpoint --journal $work/aws.jsonl --no-color" \
+  "bash $work/aws-cli.sh"

@@ -19,10 +19,20 @@ public final class CurlTransport: HTTPTransport {
     /// The largest response body accepted; larger ones fail as `responseTooLarge`.
     public static let maximumBody = 64 << 20
 
-    private let loop = CurlLoop()
+    private let started = Mutex<CurlLoop?>(nil)
 
-    /// A transport with its own event-loop thread.
+    /// A transport with its own event-loop thread, started at the first request: a process
+    /// that makes no request does not pay for initialising curl and OpenSSL.
     public init() {}
+
+    private var loop: CurlLoop {
+        started.withLock { loop in
+            if let loop { return loop }
+            let new = CurlLoop()
+            loop = new
+            return new
+        }
+    }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let transfer = CurlTransfer(request)

@@ -11,12 +11,13 @@ public struct AWSSettings: Sendable {
     public var endpoints: [String: URL]
     /// Where credentials come from; called before every attempt, so it should cache.
     public var credentials: @Sendable () async throws -> AWSCredentials
-    /// How requests travel.
-    public var transport: any HTTPTransport
+    /// How requests travel; nil for libcurl, started at the first call so runbooks that use
+    /// no AWS do not pay for initialising curl and OpenSSL.
+    public var transport: (any HTTPTransport)?
 
     /// Settings with the given parts.
     public init(
-        region: String?, endpoints: [String: URL] = [:], transport: any HTTPTransport = CurlTransport.shared,
+        region: String?, endpoints: [String: URL] = [:], transport: (any HTTPTransport)? = nil,
         credentials: @escaping @Sendable () async throws -> AWSCredentials
     ) {
         self.region = region
@@ -237,7 +238,7 @@ struct ServiceCaller: Sendable {
         let endpoint = settings.endpoints[service] ?? URL(string: "https://\(signingName).\(region).amazonaws.com")
         guard let endpoint else { throw PrimitiveConfigurationError("no endpoint for \(service) in \(region)") }
         return AWSServiceClient(service: service, signingName: signingName, region: region, endpoint: endpoint,
-                                transport: settings.transport, quota: quota, credentials: settings.credentials)
+                                transport: settings.transport ?? CurlTransport.shared, quota: quota, credentials: settings.credentials)
     }
 
     /// `describe_cluster_v2` → `DescribeClusterV2`.
