@@ -59,6 +59,10 @@ struct CLI {
     /// Runs the binary and waits without blocking a thread: Swift Testing's pool has one
     /// thread per core, and a blocked one starves every other test's timers.
     func run(environment: [String: String] = [:], _ arguments: String...) async throws -> Output {
+        try await run(environment: environment, arguments)
+    }
+
+    func run(environment: [String: String] = [:], _ arguments: [String]) async throws -> Output {
         let (process, _, _) = process(arguments, environment: environment)
         let outPath = home + "/.stdout-" + UUID().uuidString
         let errPath = home + "/.stderr-" + UUID().uuidString

@@ -134,6 +134,25 @@ struct KafkaModuleTests {
         #expect(attempts.allSatisfy { $0.requestId != nil })
     }
 
+    @Test func aResetConnectionIsSurvivedAndMalformedJSONIsAClearError() async throws {
+        try await server.fault("DescribeCluster", times: 1, kind: "reset")
+        let reset = try await run("step('describe', function() return kafka.describe_cluster(p.cluster_arn).clusterInfo.state end)")
+        // The server dropped the connection without an answer; the call still succeeded
+        // (libcurl itself retries a reused connection that died, else our retry does).
+        #expect(reset.result.exit == .ok, "\(reset.result.message ?? "")")
+        #expect(reset.events(.call).last?.error == nil)
+        let resets = try await server.requests().filter { $0["operation"] as? String == "DescribeCluster" && $0["fault"] as? String == "reset" }
+        #expect(resets.count == 1)
+
+        try await server.fault("GetBootstrapBrokers", times: 1, kind: "malformed")
+        let malformed = try await run("""
+            local ok, err = pcall(kafka.get_bootstrap_brokers, p.cluster_arn)
+            step("error", function() return err end)
+            """)
+        let text = malformed.events(.stepFinished).last?.result?.stringValue ?? ""
+        #expect(text.contains("kafka.GetBootstrapBrokers: the answer is not valid JSON (request id "), "\(text)")
+    }
+
     @Test func brokersListsEachBrokerAndSkipsControllers() async throws {
         let record = try await run("""
             local zk = step("zk", function() return kafka.brokers(p.cluster_arn) end)
