@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "Probes", swiftSettings: swiftSettings),
         .target(
             name: "RunbookEngine",
-            dependencies: ["LuaKit", "AWSKit", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["LuaKit", "AWSKit", "Probes", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

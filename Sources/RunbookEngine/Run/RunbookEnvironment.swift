@@ -11,6 +11,8 @@ struct RunbookEnvironment {
         for function in StepBindings.globals(context) { lua.set(function.name, function, in: env) }
         try installTable("log", StepBindings.log(context), in: env, lua: lua)
         try installTable("json", JSONBindings.functions(), in: env, lua: lua)
+        try installTable("metrics", MetricsBindings.metrics(), in: env, lua: lua)
+        try installTable("msk", MetricsBindings.msk(), in: env, lua: lua)
         let G = lua.globals
         defer { lua.release(G) }
         for module in modules {
