@@ -76,22 +76,24 @@ let package = Package(
             path: "Benchmarks/BridgeBench",
             swiftSettings: swiftSettings
         ),
+        // Starting and stopping the loopback servers of Tests/Support, shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RunbookEngineTests",
-            dependencies: ["RunbookEngine", "LuaKit", "AWSKit"],
+            dependencies: ["RunbookEngine", "LuaKit", "AWSKit", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "RunbookCLITests",
-            dependencies: ["RunbookEngine"],
+            dependencies: ["RunbookEngine", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ProbesTests", dependencies: ["Probes"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AWSKitTests",
-            dependencies: ["AWSKit"],
+            dependencies: ["AWSKit", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,6 @@
 @testable import AWSKit
 import Foundation
+import TestSupport
 import Testing
 
 /// The test secret and token; no error text may ever contain them.
@@ -59,18 +60,11 @@ final class TestHome: @unchecked Sendable {
 
 /// The loopback ECS / IMDS / STS stand-in (Tests/Support/aws_metadata_test_server.py), stopped by its PID.
 final class AWSMetadataTestServer: @unchecked Sendable {
-    let process = Process()
-    let port: Int
+    let server: LoopbackServer
+    var port: Int { server.port }
 
     init() async throws {
-        let script = ((#filePath as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
-            + "/Support/aws_metadata_test_server.py"
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        port = try await readPort(from: output.fileHandleForReading)
+        server = try await LoopbackServer(script: "aws_metadata_test_server.py")
     }
 
     var base: String { "http://127.0.0.1:\(port)" }
@@ -87,10 +81,6 @@ final class AWSMetadataTestServer: @unchecked Sendable {
         return try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Int] ?? [:]
     }
 
-    deinit {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
 }
 
 /// A transport that records requests and answers from a closure; nothing leaves the process.

@@ -2,13 +2,14 @@ import AWSKit
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 
 struct AWSServiceClientTests {
     static let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
     static let token = "IQoJb3JpZ2luX2VjEXAMPLETOKEN"
-    let server: TestHTTPServer
+    let server: LoopbackServer
 
-    init() async throws { server = try await TestHTTPServer() }
+    init() async throws { server = try await LoopbackServer(script: "http_test_server.py") }
 
     func client() throws -> AWSServiceClient {
         let url = try #require(URL(string: "http://127.0.0.1:\(server.port)"))

@@ -1,55 +1,13 @@
 import AWSKit
-import Dispatch
 import Foundation
 import Testing
-
-/// The loopback test server, started per suite and stopped by its PID.
-final class TestHTTPServer: @unchecked Sendable {
-    let process = Process()
-    let port: Int
-
-    init() async throws {
-        let script = ((#filePath as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent + "/Support/http_test_server.py"
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        port = try await readPort(from: output.fileHandleForReading)
-    }
-
-    func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
-
-    deinit {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-}
-
-struct TestServerError: Error {}
-
-/// Reads the port a test server prints on its first line. The read blocks, so it runs on
-/// a dispatch thread: Swift Testing's pool has one thread per core, and a test blocking
-/// one stalls every other test's timers.
-func readPort(from handle: FileHandle) async throws -> Int {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            var line = Data()
-            while let byte = try? handle.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line.append(byte) }
-            if let port = Int(String(decoding: line, as: UTF8.self)) {
-                continuation.resume(returning: port)
-            } else {
-                continuation.resume(throwing: TestServerError())
-            }
-        }
-    }
-}
+import TestSupport
 
 struct CurlTransportTests {
-    let server: TestHTTPServer
+    let server: LoopbackServer
     let transport = CurlTransport.shared
 
-    init() async throws { server = try await TestHTTPServer() }
+    init() async throws { server = try await LoopbackServer(script: "http_test_server.py") }
 
     func json(_ response: HTTPResponse) throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
@@ -58,7 +16,7 @@ struct CurlTransportTests {
     @Test func sendsMethodHeadersAndBodyExactly() async throws {
         let body = Array(#"{"brokerIds":["2"]}"#.utf8)
         let response = try await transport.send(HTTPRequest(
-            method: "PUT", url: server.url("/echo?x=1"),
+            method: "PUT", url: server.url + "/echo?x=1",
             headers: [("Content-Type", "application/json"), ("X-Amz-Date", "20261126T000000Z")], body: body))
         #expect(response.status == 200)
         #expect(response.header("x-test-header") == "present")
@@ -73,37 +31,37 @@ struct CurlTransportTests {
     }
 
     @Test func postWithoutContentTypeSendsNone() async throws {
-        let response = try await transport.send(HTTPRequest(method: "POST", url: server.url("/echo"), body: Array("a=b".utf8)))
+        let response = try await transport.send(HTTPRequest(method: "POST", url: server.url + "/echo", body: Array("a=b".utf8)))
         let headers = (try json(response)["headers"] as? [[String]] ?? []).map { $0[0].lowercased() }
         #expect(!headers.contains("content-type"))
     }
 
     @Test func statusCodesAreResponsesNotErrors() async throws {
-        let response = try await transport.send(HTTPRequest(method: "GET", url: server.url("/status/503")))
+        let response = try await transport.send(HTTPRequest(method: "GET", url: server.url + "/status/503"))
         #expect(response.status == 503)
     }
 
     @Test func concurrentCallsOverlapOnOneThread() async throws {
         try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<20 {
-                let (transport, url) = (transport, server.url("/slow?ms=300"))
+                let (transport, url) = (transport, server.url + "/slow?ms=300")
                 group.addTask { try await transport.send(HTTPRequest(method: "GET", url: url)).status }
             }
             for try await status in group { #expect(status == 200) }
         }
-        let stats = try json(try await transport.send(HTTPRequest(method: "GET", url: server.url("/stats"))))
+        let stats = try json(try await transport.send(HTTPRequest(method: "GET", url: server.url + "/stats")))
         #expect((stats["max_in_flight"] as? Int ?? 0) >= 10)
     }
 
     @Test func connectionsAreReused() async throws {
-        for _ in 0..<5 { _ = try await transport.send(HTTPRequest(method: "GET", url: server.url("/echo"))) }
-        let count = try json(try await transport.send(HTTPRequest(method: "GET", url: server.url("/connections"))))["connections"] as? Int
+        for _ in 0..<5 { _ = try await transport.send(HTTPRequest(method: "GET", url: server.url + "/echo")) }
+        let count = try json(try await transport.send(HTTPRequest(method: "GET", url: server.url + "/connections")))["connections"] as? Int
         #expect(count == 1)
     }
 
     @Test func aSlowAnswerTimesOut() async throws {
         let error = await #expect(throws: HTTPTransportError.self) {
-            try await self.transport.send(HTTPRequest(method: "GET", url: self.server.url("/slow?ms=2000"), timeout: .milliseconds(200)))
+            try await self.transport.send(HTTPRequest(method: "GET", url: self.server.url + "/slow?ms=2000", timeout: .milliseconds(200)))
         }
         #expect(error?.kind == .timedOut)
         #expect(error?.isTransient == true)
@@ -111,7 +69,7 @@ struct CurlTransportTests {
 
     @Test func aResetConnectionIsATransientError() async throws {
         let error = await #expect(throws: HTTPTransportError.self) {
-            try await self.transport.send(HTTPRequest(method: "GET", url: self.server.url("/reset")))
+            try await self.transport.send(HTTPRequest(method: "GET", url: self.server.url + "/reset"))
         }
         #expect(error?.kind == .connectionReset)
     }
@@ -135,13 +93,13 @@ struct CurlTransportTests {
 
     @Test func aResponseOverTheCapFails() async throws {
         let error = await #expect(throws: HTTPTransportError.self) {
-            try await self.transport.send(HTTPRequest(method: "GET", url: self.server.url("/big?bytes=\(CurlTransport.maximumBody + 10)"), timeout: .seconds(20)))
+            try await self.transport.send(HTTPRequest(method: "GET", url: self.server.url + "/big?bytes=\(CurlTransport.maximumBody + 10)", timeout: .seconds(20)))
         }
         #expect(error?.kind == .responseTooLarge)
     }
 
     @Test func cancellingTheTaskCancelsTheTransfer() async throws {
-        let (transport, url) = (transport, server.url("/slow?ms=5000"))
+        let (transport, url) = (transport, server.url + "/slow?ms=5000")
         let task = Task { try await transport.send(HTTPRequest(method: "GET", url: url)) }
         try await Task.sleep(nanoseconds: 100_000_000)
         task.cancel()

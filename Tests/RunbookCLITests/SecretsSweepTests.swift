@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs AWS runbooks through the binary with real-looking credentials, live, dry and
 /// failing, then searches everything the runs wrote for the secret key and the token.
@@ -10,19 +11,8 @@ struct SecretsSweepTests {
     @Test func noJournalReportOrOutputHoldsTheSecretOrToken() async throws {
         let cli = CLI()
         defer { cli.remove() }
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let script = ((#filePath as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent + "/Support/kafka_test_server.py"
-        let portFile = cli.home + "/kafka.port"
-        server.arguments = ["sh", "-c", "exec python3 \(script) --reboot-polls 0 > \(portFile)"]
-        try server.run()
-        defer { kill(server.processIdentifier, SIGKILL) }
-        var port = ""
-        for _ in 0..<100 where port.isEmpty {
-            try await Task.sleep(nanoseconds: 100_000_000)
-            port = ((try? String(contentsOfFile: portFile, encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init) ?? ""
-        }
-        try #require(!port.isEmpty)
+        let server = try await LoopbackServer(script: "kafka_test_server.py", arguments: ["--reboot-polls", "0"])
+        let port = String(server.port)
         let arn = "arn:aws:kafka:us-east-1:123456789012:cluster/demo/abcd-1"
         cli.write("runbooks/reboot.lua", """
             return runbook { name = "sweep.reboot", version = "1.0.0", description = "reboots and logs a lot",
@@ -50,7 +40,7 @@ struct SecretsSweepTests {
         var written: [String] = []
         let walker = FileManager.default.enumerator(atPath: cli.home)
         while let file = walker?.nextObject() as? String {
-            if let text = try? String(contentsOfFile: cli.home + "/" + file, encoding: .utf8), file != "kafka.port" {
+            if let text = try? String(contentsOfFile: cli.home + "/" + file, encoding: .utf8) {
                 written.append(text)
             }
         }

@@ -3,6 +3,7 @@ import Foundation
 import LuaKit
 import RunbookEngine
 import Testing
+import TestSupport
 
 /// Tests/Support/kafka_test_server.py: MSK's REST API as botocore's model describes it,
 /// checking every signature with botocore and recording every request it gets.
@@ -11,18 +12,11 @@ final class KafkaTestServer: @unchecked Sendable {
     static let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
     static let demoArn = "arn:aws:kafka:us-east-1:123456789012:cluster/demo/abcd-1"
     static let kraftArn = "arn:aws:kafka:us-east-1:123456789012:cluster/demo-kraft/efgh-2"
-    let process = Process()
-    let port: Int
-    var url: String { "http://127.0.0.1:\(port)" }
+    let server: LoopbackServer
+    var url: String { server.url }
 
     init() async throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", supportFile("kafka_test_server.py"), "--reboot-polls", "1"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        port = try await readPort(from: output.fileHandleForReading)
+        server = try await LoopbackServer(script: "kafka_test_server.py", arguments: ["--reboot-polls", "1"])
     }
 
     /// Every request the server recorded, as JSON objects.
@@ -36,27 +30,6 @@ final class KafkaTestServer: @unchecked Sendable {
         let body = "[{\"operation\":\"\(operation)\",\"times\":\(times),\"kind\":\"\(kind)\"}]"
         _ = try await CurlTransport.shared.send(HTTPRequest(
             method: "POST", url: url + "/_test/faults", headers: [("Content-Type", "application/json")], body: Array(body.utf8)))
-    }
-
-    deinit {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-}
-
-/// Reads the port a test server prints first, on a dispatch thread so no test blocks
-/// Swift Testing's pool.
-func readPort(from handle: FileHandle) async throws -> Int {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            var line = Data()
-            while let byte = try? handle.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line.append(byte) }
-            if let port = Int(String(decoding: line, as: UTF8.self)) {
-                continuation.resume(returning: port)
-            } else {
-                continuation.resume(throwing: MotoError(message: "the test server printed no port"))
-            }
-        }
     }
 }
 

@@ -15,7 +15,9 @@ enum PrimitiveBindings {
             let step = context.currentStep(of: call.task)
             let journal = context.journal
             let configurationFailures = context.configurationFailures
-            @Sendable func record(planned: Bool, started: ContinuousClock.Instant?, requestID: String?, error: String?) {
+            // One journal line per attempt; a primitive that reports no attempts gets one line
+            // for the whole call, attempt 1.
+            @Sendable func record(planned: Bool, _ attempt: CallAttempt?) {
                 journal?.record(.call) {
                     $0.step = step
                     $0.service = primitive.service
@@ -24,14 +26,17 @@ enum PrimitiveBindings {
                     $0.planned = planned
                     $0.request = prepared.request
                     $0.summary = prepared.target
-                    $0.durationMs = started.map(milliseconds(since:))
-                    $0.requestId = requestID
-                    $0.error = error
+                    $0.attempt = attempt?.number
+                    $0.httpStatus = attempt?.httpStatus
+                    $0.durationMs = attempt?.durationMs
+                    $0.retryAfterMs = attempt?.retryAfterMs
+                    $0.requestId = attempt?.requestID
+                    $0.error = attempt?.error
                 }
             }
             if context.dryRun && primitive.effect == .mutate {
                 context.countPlannedAction()
-                record(planned: true, started: nil, requestID: nil, error: nil)
+                record(planned: true, nil)
                 var planned = prepared.planned.tableValue ?? LuaTable()
                 planned.fields["planned"] = true
                 planned.fields["request"] = prepared.request
@@ -44,33 +49,19 @@ enum PrimitiveBindings {
                 let reported = Mutex(false)
                 let reporter = CallReporter { attempt in
                     reported.withLock { $0 = true }
-                    journal?.record(.call) {
-                        $0.step = step
-                        $0.service = primitive.service
-                        $0.operation = primitive.operation
-                        $0.effect = primitive.effect.rawValue
-                        $0.planned = false
-                        $0.request = prepared.request
-                        $0.summary = prepared.target
-                        $0.attempt = attempt.number
-                        $0.httpStatus = attempt.httpStatus
-                        $0.durationMs = attempt.durationMs
-                        $0.retryAfterMs = attempt.retryAfterMs
-                        $0.requestId = attempt.requestID
-                        $0.error = attempt.error
-                    }
+                    record(planned: false, attempt)
+                }
+                func whole(_ requestID: String?, _ error: String?) -> CallAttempt {
+                    CallAttempt(number: 1, httpStatus: nil, error: error, requestID: requestID,
+                                durationMs: milliseconds(since: started), retryAfterMs: nil)
                 }
                 do {
                     let result = try await prepared.send(reporter)
-                    if !reported.withLock({ $0 }) {
-                        record(planned: false, started: started, requestID: result.requestID, error: nil)
-                    }
+                    if !reported.withLock({ $0 }) { record(planned: false, whole(result.requestID, nil)) }
                     return [result.value]
                 } catch {
                     if let failure = error as? PrimitiveConfigurationError { configurationFailures.note(failure) }
-                    if !reported.withLock({ $0 }) {
-                        record(planned: false, started: started, requestID: nil, error: "\(error)")
-                    }
+                    if !reported.withLock({ $0 }) { record(planned: false, whole(nil, "\(error)")) }
                     throw error
                 }
             })
