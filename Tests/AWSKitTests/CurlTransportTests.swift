@@ -75,16 +75,7 @@ struct CurlTransportTests {
     }
 
     @Test func aClosedPortIsRefused() async throws {
-        // Bind a port, then close it: nothing listens there now.
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
-        let port = UInt16(bigEndian: address.sin_port)
-        close(socket)
+        let port = try freePort()  // nothing listens there now
         let error = await #expect(throws: HTTPTransportError.self) {
             try await self.transport.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/"))
         }

@@ -1,6 +1,7 @@
 @testable import AWSKit
 import Foundation
 import Testing
+import TestSupport
 
 /// Container credentials, IMDSv2 and STS, against the loopback server; nothing leaves 127.0.0.1.
 struct RemoteCredentialSourceTests {
@@ -130,15 +131,7 @@ struct RemoteCredentialSourceTests {
     }
 
     @Test func anUnreachableMetadataServiceIsNotFound() async throws {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
-        let port = UInt16(bigEndian: address.sin_port)
-        close(socket)
+        let port = try freePort()  // nothing listens there now
         let error = await awsError {
             try await chain(["AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(port)"]).resolve()
         }
