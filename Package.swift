@@ -51,7 +51,9 @@ let package = Package(
         ),
         .target(name: "CCurlShim", dependencies: ["CCurl"], path: "Sources/CCurlShim"),
         .target(name: "AWSKit", dependencies: ["COpenSSL", "CCurl", "CCurlShim"], swiftSettings: swiftSettings),
-        .target(name: "Probes", swiftSettings: swiftSettings),
+        // epoll and eventfd, which Swift's Glibc module does not bring in.
+        .target(name: "CProbesShim", path: "Sources/CProbesShim"),
+        .target(name: "Probes", dependencies: ["CProbesShim"], swiftSettings: swiftSettings),
         .target(
             name: "RunbookEngine",
             dependencies: ["LuaKit", "AWSKit", "Probes", .product(name: "Logging", package: "swift-log")],
@@ -74,6 +76,13 @@ let package = Package(
             name: "bridge-bench",
             dependencies: ["LuaKit", "CBenchSupport"],
             path: "Benchmarks/BridgeBench",
+            swiftSettings: swiftSettings
+        ),
+        // `make bench`: 1,000 TCP probes against a serial nc loop.
+        .executableTarget(
+            name: "tcp-probe-bench",
+            dependencies: ["Probes"],
+            path: "Benchmarks/TCPProbeBench",
             swiftSettings: swiftSettings
         ),
         // Starting and stopping the loopback servers of Tests/Support, shared by the test targets.

@@ -1,0 +1,286 @@
+import Glibc
+import Synchronization
+
+/// An error from `ProbeConnection`, naming the peer and what went wrong.
+public struct ProbeConnectionError: Error, Sendable, Equatable, CustomStringConvertible {
+    enum Operation: String, Sendable {
+        case connecting = "connecting to"
+        case reading = "reading from"
+        case writing = "writing to"
+
+        var verb: String {
+            switch self {
+            case .connecting: return "connecting"
+            case .reading: return "reading"
+            case .writing: return "writing"
+            }
+        }
+    }
+
+    enum Reason: Sendable, Equatable {
+        case connectFailed(TCPProbeFailure, afterMs: Int)
+        case timedOut(Operation, afterMs: Int)
+        case connectionReset
+        case closedByPeer(received: Int, expected: Int)
+        case limitExceeded(limit: Int)
+        case cancelled(Operation)
+        case closedLocally
+        case busy(Operation)
+        case invalidArgument(String)
+        case io(Operation, String)
+    }
+
+    let host: String
+    let port: Int
+    let reason: Reason
+
+    /// True when the operation gave up because its deadline passed.
+    public var isTimeout: Bool {
+        switch reason {
+        case .timedOut, .connectFailed(.timedOut, _): return true
+        default: return false
+        }
+    }
+
+    /// True when the calling task was cancelled.
+    public var isCancelled: Bool {
+        switch reason {
+        case .cancelled, .connectFailed(.cancelled, _): return true
+        default: return false
+        }
+    }
+
+    /// A one-line explanation, e.g. "timed out reading from 10.0.0.1:2181 after 500 ms".
+    public var description: String {
+        let peer = "\(host):\(port)"
+        switch reason {
+        case .connectFailed(let f, let ms):
+            switch f {
+            case .refused: return "connection refused by \(peer)"
+            case .timedOut: return "timed out connecting to \(peer) after \(ms) ms"
+            case .unreachable: return "\(peer) is unreachable"
+            case .nameNotResolved: return "could not resolve \(host)"
+            case .cancelled: return "connecting to \(peer) was cancelled"
+            case .other(let text): return "could not connect to \(peer): \(text)"
+            }
+        case .timedOut(let op, let ms): return "timed out \(op.rawValue) \(peer) after \(ms) ms"
+        case .connectionReset: return "connection reset by \(peer)"
+        case .closedByPeer(let got, let want):
+            return "connection closed by \(peer) after receiving \(got) of \(want) bytes"
+        case .limitExceeded(let limit): return "response from \(peer) exceeded the limit of \(limit) bytes"
+        case .cancelled(let op): return "\(op.verb) \(peer) was cancelled"
+        case .closedLocally: return "connection to \(peer) is closed"
+        case .busy(let op): return "another task is already \(op.rawValue) \(peer)"
+        case .invalidArgument(let text): return "invalid argument for \(peer): \(text)"
+        case .io(let op, let text): return "error \(op.rawValue) \(peer): \(text)"
+        }
+    }
+}
+
+/// A TCP connection driven by the shared event loop, for small request/response protocol clients.
+///
+/// At most one read and one write may be in flight at a time. `close()` aborts pending operations.
+public final class ProbeConnection: Sendable {
+    /// The host name or address given to `connect`.
+    public let host: String
+    /// The remote port.
+    public let port: Int
+    /// The numeric address actually connected to.
+    public let remoteAddress: String
+
+    private struct State {
+        var fd: Int32
+        var closed = false
+        var inflight = 0
+    }
+
+    private let loop: EventLoop
+    private let state: Mutex<State>
+
+    private init(fd: Int32, host: String, port: Int, remoteAddress: String, loop: EventLoop) {
+        self.host = host
+        self.port = port
+        self.remoteAddress = remoteAddress
+        self.loop = loop
+        self.state = Mutex(State(fd: fd))
+    }
+
+    deinit {
+        // No operation can be in flight: each holds a strong reference to self.
+        let fd = state.withLock { s -> Int32 in
+            defer { s.fd = -1 }
+            return s.fd
+        }
+        if fd >= 0 {
+            loop.release(fd: fd)
+            closeSocket(fd)
+        }
+    }
+
+    /// Resolves `host` and connects to the first address that accepts, within `timeout`.
+    public static func connect(host: String, port: Int, timeout: Duration) async throws -> ProbeConnection {
+        let start = ContinuousClock.now
+        guard let loop = EventLoop.shared else {
+            throw ProbeConnectionError(host: host, port: port, reason: .io(.connecting, "event loop unavailable"))
+        }
+        switch await Connector.connect(host: host, port: port, deadline: start.advanced(by: timeout)) {
+        case .success(let c):
+            var one: Int32 = 1
+            _ = setsockopt(c.fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            return ProbeConnection(fd: c.fd, host: host, port: port, remoteAddress: c.address.text, loop: loop)
+        case .failure(let f):
+            throw ProbeConnectionError(host: host, port: port,
+                             reason: .connectFailed(f.reason, afterMs: Int(elapsedMs(since: start))))
+        }
+    }
+
+    /// Writes all of `bytes`, or throws if the deadline passes or the peer resets the connection.
+    public func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws {
+        let fd = try begin()
+        defer { end() }
+        let start = ContinuousClock.now
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return send(fd, base + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
+            }
+            if n > 0 {
+                sent += n
+                continue
+            }
+            let e = errno
+            if n < 0 && e == EINTR { continue }
+            if n < 0 && (e == EAGAIN || e == EWOULDBLOCK) {
+                try await waitReady(fd, .write, deadline: deadline, start: start)
+                continue
+            }
+            throw ioError(.writing, errno: n < 0 ? e : EPIPE)
+        }
+    }
+
+    /// Reads exactly `n` bytes, or throws (timeout, reset, or the peer closing early).
+    public func read(exactly n: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8] {
+        guard n >= 0 else { throw error(.invalidArgument("cannot read \(n) bytes")) }
+        if n == 0 { return [] }
+        let fd = try begin()
+        defer { end() }
+        let start = ContinuousClock.now
+        var buffer = [UInt8](repeating: 0, count: n)
+        var got = 0
+        while got < n {
+            let r = buffer.withUnsafeMutableBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return recv(fd, base + got, raw.count - got, 0)
+            }
+            if r > 0 {
+                got += r
+                continue
+            }
+            if r == 0 { throw error(.closedByPeer(received: got, expected: n)) }
+            let e = errno
+            if e == EINTR { continue }
+            if e == EAGAIN || e == EWOULDBLOCK {
+                try await waitReady(fd, .read, deadline: deadline, start: start)
+                continue
+            }
+            throw ioError(.reading, errno: e)
+        }
+        return buffer
+    }
+
+    /// Reads until the peer closes the connection; throws if more than `limit` bytes arrive.
+    public func readToEnd(limit: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8] {
+        guard limit >= 0 else { throw error(.invalidArgument("negative limit \(limit)")) }
+        let fd = try begin()
+        defer { end() }
+        let start = ContinuousClock.now
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: min(64 * 1_024, limit + 1))
+        while true {
+            // Ask for at most one byte past the limit so overflow is detected without over-reading much.
+            let want = min(chunk.count, limit + 1 - out.count)
+            let r = chunk.withUnsafeMutableBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return recv(fd, base, want, 0)
+            }
+            if r > 0 {
+                out.append(contentsOf: chunk[0..<r])
+                if out.count > limit { throw error(.limitExceeded(limit: limit)) }
+                continue
+            }
+            if r == 0 { return out }
+            let e = errno
+            if e == EINTR { continue }
+            if e == EAGAIN || e == EWOULDBLOCK {
+                try await waitReady(fd, .read, deadline: deadline, start: start)
+                continue
+            }
+            throw ioError(.reading, errno: e)
+        }
+    }
+
+    /// Closes the connection; pending reads and writes fail with "connection ... is closed". Idempotent.
+    public func close() {
+        state.withLock { s in
+            guard !s.closed else { return }
+            s.closed = true
+            if s.inflight == 0 {
+                let fd = s.fd
+                s.fd = -1
+                loop.release(fd: fd)
+                closeSocket(fd)
+            } else {
+                // Operations in flight keep the descriptor open (so its number cannot be reused) and the
+                // last one to finish closes it in end().
+                loop.abort(fd: s.fd)
+            }
+        }
+    }
+
+    // MARK: Internals
+
+    private func error(_ reason: ProbeConnectionError.Reason) -> ProbeConnectionError {
+        ProbeConnectionError(host: host, port: port, reason: reason)
+    }
+
+    private func ioError(_ op: ProbeConnectionError.Operation, errno e: Int32) -> ProbeConnectionError {
+        switch e {
+        case ECONNRESET, EPIPE: return error(.connectionReset)
+        default: return error(.io(op, errnoText(e)))
+        }
+    }
+
+    private func begin() throws -> Int32 {
+        try state.withLock { s throws -> Int32 in
+            guard !s.closed, s.fd >= 0 else { throw error(.closedLocally) }
+            s.inflight += 1
+            return s.fd
+        }
+    }
+
+    private func end() {
+        state.withLock { s in
+            s.inflight -= 1
+            if s.closed && s.inflight == 0 && s.fd >= 0 {
+                let fd = s.fd
+                s.fd = -1
+                loop.release(fd: fd)
+                closeSocket(fd)
+            }
+        }
+    }
+
+    private func waitReady(_ fd: Int32, _ interest: IOInterest, deadline: ContinuousClock.Instant,
+                           start: ContinuousClock.Instant) async throws {
+        let op: ProbeConnectionError.Operation = interest == .read ? .reading : .writing
+        switch await loop.wait(fd: fd, for: interest, deadline: deadline) {
+        case .ready: return
+        case .timedOut: throw error(.timedOut(op, afterMs: Int(elapsedMs(since: start).rounded())))
+        case .cancelled: throw error(.cancelled(op))
+        case .aborted: throw error(.closedLocally)
+        case .failed(let e) where e == EBUSY: throw error(.busy(op))
+        case .failed(let e): throw error(.io(op, "event loop registration failed: " + errnoText(e)))
+        }
+    }
+}
