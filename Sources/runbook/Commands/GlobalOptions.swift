@@ -15,7 +15,7 @@ struct GlobalOptions: ParsableArguments {
         RunbookCatalog(directories: RunbookCatalog.searchPath(option: runbooksDirectory, environment: ProcessInfo.processInfo.environment),
                        engine: RunbookEngine(modules: AWSModules.modules(AWSSettings(region: nil) {
                            throw PrimitiveConfigurationError("AWS is not available while listing runbooks")
-                       })))
+                       }) + ProbeModules.modules()))
     }
 
     /// Colour on a terminal only, and never when NO_COLOR is set or --no-color given.

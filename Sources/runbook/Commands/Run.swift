@@ -73,7 +73,7 @@ extension RunbookCLI {
             if let report { sinks.append(MarkdownReport(path: report)) }
 
             let signals = cancelOnSignals(request.cancellation)
-            let result = await RunbookEngine(modules: AWSModules.modules(aws.settings())).run(request, sinks: sinks)
+            let result = await RunbookEngine(modules: AWSModules.modules(aws.settings()) + ProbeModules.modules()).run(request, sinks: sinks)
             signals.forEach { $0.cancel() }
 
             if result.runbook == nil {

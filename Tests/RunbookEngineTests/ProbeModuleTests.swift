@@ -1,0 +1,75 @@
+import LuaKit
+import RunbookEngine
+import Testing
+import TestSupport
+
+/// `probe.tcp` and `probe.dns` on 127.0.0.1 only: an open port (a test server), closed
+/// ports, and a name under the reserved `.invalid` domain.
+struct ProbeModuleTests {
+    func run(_ body: String, dryRun: Bool = false) async -> RunRecord {
+        let folder = RunbookFolder()
+        defer { folder.remove() }
+        var request = RunRequest(file: folder.write("probe.lua", runbookSource(body)))
+        request.dryRun = dryRun
+        let recorder = JournalRecorder()
+        let result = await RunbookEngine(modules: ProbeModules.modules()).run(request, sinks: [recorder])
+        return RunRecord(result: result, events: recorder.events)
+    }
+
+    @Test func tcpAndDnsAnswerWithDataEvenInADryRun() async throws {
+        let server = try await LoopbackServer(script: "http_test_server.py")
+        let closed = try freePort()
+        let record = await run("""
+            local open = probe.tcp { host = "127.0.0.1", port = \(server.port), timeout = 2 }
+            local shut = probe.tcp { host = "127.0.0.1", port = \(closed), timeout = 2 }
+            local name = probe.dns("nosuchhost.invalid", 2)
+            local literal = probe.dns("127.0.0.1")
+            step("result", function()
+              return { open = open.ok, address = open.address, shut = shut.ok, reason = shut.reason, error = shut.error,
+                       name = name.ok, literal = literal.addresses[1] }
+            end)
+            """, dryRun: true)
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        #expect(record.events(.stepFinished).last?.result == [
+            "open": true, "address": "127.0.0.1", "shut": false, "reason": "refused", "error": "connection refused",
+            "name": false, "literal": "127.0.0.1",
+        ])
+        // Probes run live in a dry run: nothing was planned.
+        #expect(record.events(.call).count == 4)
+        #expect(record.events(.call).allSatisfy { $0.planned == false && $0.effect == "probe" })
+        #expect(record.events(.call).first?.summary == "127.0.0.1:\(server.port)")
+    }
+
+    @Test func manyProbesAtOnceWithEachAreEachRight() async throws {
+        let server = try await LoopbackServer(script: "http_test_server.py")
+        let closed = try freePort()
+        let record = await run("""
+            local targets = {}
+            for i = 1, 300 do targets[i] = (i % 3 == 0) and \(closed) or \(server.port) end
+            local results = each(targets, function(port) return probe.tcp { host = "127.0.0.1", port = port, timeout = 5 } end,
+                                 { concurrency = 300 })
+            local open, refused = 0, 0
+            for i, r in ipairs(results) do
+              if r.ok then open = open + 1 elseif r.reason == "refused" then refused = refused + 1 end
+              assert(r.ok == (i % 3 ~= 0), "target " .. i .. " answered wrongly")
+            end
+            step("counts", function() return { open = open, refused = refused } end)
+            """)
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        #expect(record.events(.stepFinished).last?.result == ["open": 200, "refused": 100])
+    }
+
+    @Test func badArgumentsAreClearErrors() async throws {
+        let cases: [(String, String)] = [
+            ("probe.tcp { host = \"127.0.0.1\", port = 70000 }", "probe.tcp: port must be an integer from 1 to 65535"),
+            ("probe.tcp { port = 1 }", "probe.tcp: host must be a non-empty string"),
+            ("probe.dns(\"x\", -1)", "probe.dns: timeout must be a number of seconds"),
+        ]
+        for (body, expected) in cases {
+            let record = await run(body)
+            #expect(record.events(.runFinished).first?.error?.contains(expected) == true,
+                    "\(body): \(record.events(.runFinished).first?.error ?? "")")
+        }
+    }
+
+}
