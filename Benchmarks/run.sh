@@ -102,3 +102,7 @@ SH
 hyperfine -N --warmup 2 --runs 15 --style basic \
   "$bin run $work/aws.lua --endpoint-url $endpoint --journal $work/aws.jsonl --no-color" \
   "bash $work/aws-cli.sh"
+echo
+
+echo "## 1,000 TCP probes (open, closed, silent loopback ports, timeout 1 s) against a serial nc -zv -w 1 loop"
+bash Benchmarks/tcp_probe_bench.sh

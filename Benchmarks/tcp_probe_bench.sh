@@ -22,6 +22,38 @@ SWIFT_OUT=$("$BIN" probe "$TARGETS" "${CONCURRENCY:-1000}")
 echo "$SWIFT_OUT"
 SWIFT_MS=$(echo "$SWIFT_OUT" | sed -n 's/^wall_ms=//p')
 
+echo "== the same probes from one runbook: each(ports, probe.tcp, {concurrency = 1000})"
+swift build -c release --product runbook >/dev/null
+RUNBOOK=$(mktemp -d)
+cat > "$RUNBOOK/probes.lua" <<'LUA'
+return runbook {
+  name = "bench.probes", version = "1.0.0", description = "1,000 TCP probes at once",
+  params = { ports = { type = "list", required = true } },
+  run = function(p)
+    local results = each(p.ports, function(port)
+      return probe.tcp { host = "127.0.0.1", port = tonumber(port), timeout = 1 }
+    end, { concurrency = 1000 })
+    local ok, refused, timed_out = 0, 0, 0
+    for _, r in ipairs(results) do
+      if r.ok then ok = ok + 1 elseif r.reason == "refused" then refused = refused + 1 else timed_out = timed_out + 1 end
+    end
+    log.info(("ok=%d refused=%d timed_out=%d"):format(ok, refused, timed_out))
+  end,
+}
+LUA
+PORTS=$(cut -d' ' -f1 "$TARGETS" | paste -sd, -)
+python3 - "$PWD/.build/release/runbook" "$RUNBOOK/probes.lua" "$PORTS" "$RUNBOOK/journal.jsonl" <<'PY'
+import resource, subprocess, sys, time
+binary, runbook, ports, journal = sys.argv[1:]
+start = time.monotonic()
+out = subprocess.run([binary, "run", runbook, "--param", "ports=" + ports, "--journal", journal, "--no-color"],
+                     capture_output=True, text=True)
+wall = (time.monotonic() - start) * 1000
+line = next((l.strip() for l in out.stdout.splitlines() if "ok=" in l), "no result")
+print(f"runbook: exit={out.returncode} {line} wall_ms={wall:.0f} peak_rss={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss} kB")
+PY
+rm -rf "$RUNBOOK"
+
 echo "== serial nc -zv -w 1 over the same targets"
 NC_OPEN=0; NC_FAIL=0
 T0=$(date +%s%N)
