@@ -129,7 +129,8 @@ private func soon(_ d: Duration = .seconds(5)) -> ContinuousClock.Instant { .now
         let listener = try makeListener(backlog: 16)
         let conn = try await ProbeConnection.connect(host: "127.0.0.1", port: listener.port, timeout: .seconds(2))
         defer { conn.close() }
-        let first = Task { try await conn.read(exactly: 1, deadline: soon(.seconds(2))) }
+        // A long deadline: the first read must still be pending however slow the machine is.
+        let first = Task { try await conn.read(exactly: 1, deadline: soon(.seconds(60))) }
         try await Task.sleep(for: .milliseconds(100))
         let error = await #expect(throws: ProbeConnectionError.self) {
             _ = try await conn.read(exactly: 1, deadline: soon(.seconds(2)))
