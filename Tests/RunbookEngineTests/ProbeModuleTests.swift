@@ -59,6 +59,23 @@ struct ProbeModuleTests {
         #expect(record.events(.stepFinished).last?.result == ["open": 200, "refused": 100])
     }
 
+    /// The ZooKeeper client itself is tested against real servers in ProbesTests; this checks
+    /// the Lua side: a down server is data for status and an error naming it for children.
+    @Test func zkStatusAndChildrenReachLua() async throws {
+        let closed = try freePort()
+        let record = await run("""
+            local servers = zk.status("127.0.0.1:\(closed)", 2)
+            local ok, err = pcall(zk.children, "127.0.0.1:\(closed)/kafka", "/brokers/ids", 2)
+            step("result", function()
+              return { count = #servers, up = servers[1].up, reachable = servers[1].reachable, ok = ok,
+                       names = tostring(err):find("127.0.0.1:\(closed)", 1, true) ~= nil }
+            end)
+            """, dryRun: true)
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        #expect(record.events(.stepFinished).last?.result == ["count": 1, "up": false, "reachable": false, "ok": false, "names": true])
+        #expect(record.events(.call).map(\.operation) == ["Status", "GetChildren"])
+    }
+
     @Test func badArgumentsAreClearErrors() async throws {
         let cases: [(String, String)] = [
             ("probe.tcp { host = \"127.0.0.1\", port = 70000 }", "probe.tcp: port must be an integer from 1 to 65535"),

@@ -7,9 +7,56 @@ public enum ProbeModules {
     /// The default time a probe may take.
     static let defaultTimeout = 3.0
 
-    /// `probe.tcp{host, port, timeout}` and `probe.dns(host, [timeout])`.
+    /// `probe.tcp{host, port, timeout}`, `probe.dns(host, [timeout])`,
+    /// `zk.status(connect_string, [timeout])` and `zk.children(connect_string, path, [timeout])`.
     public static func modules() -> [PrimitiveModule] {
-        [PrimitiveModule(name: "probe", primitives: [tcp, dns])]
+        [PrimitiveModule(name: "probe", primitives: [tcp, dns]), PrimitiveModule(name: "zk", primitives: [zkStatus, zkChildren])]
+    }
+
+    /// Every server of a ZooKeeper connect string: four-letter words and a session handshake,
+    /// so "up, four-letter words disabled" is told apart from "down".
+    static let zkStatus = Primitive(name: "status", service: "zk", operation: "Status", effect: .probe) { arguments in
+        guard case .string(let connect) = arguments.first ?? .nil, !connect.isEmpty else {
+            throw LuaHostError("bad argument #1 (connect_string): expected a string such as \"z-1:2181,z-2:2181/kafka\"")
+        }
+        let timeout = try seconds(arguments.count > 1 ? arguments[1] : .nil)
+        return PreparedCall(request: ["connect_string": .string(connect), "timeout": .number(timeout)], target: connect) { _ in
+            let servers = try await ZooKeeperProbe.status(connect, timeout: .milliseconds(Int64(timeout * 1000)))
+            return PrimitiveResult(.table(LuaTable(array: servers.map(statusValue))))
+        }
+    }
+
+    /// The children of a znode (`/brokers/ids`), with the connect string's chroot applied.
+    static let zkChildren = Primitive(name: "children", service: "zk", operation: "GetChildren", effect: .probe) { arguments in
+        guard case .string(let connect) = arguments.first ?? .nil, !connect.isEmpty else {
+            throw LuaHostError("bad argument #1 (connect_string): expected a string")
+        }
+        guard arguments.count > 1, case .string(let path) = arguments[1], path.hasPrefix("/") else {
+            throw LuaHostError("bad argument #2 (path): expected an absolute path such as \"/brokers/ids\"")
+        }
+        let timeout = try seconds(arguments.count > 2 ? arguments[2] : .nil)
+        return PreparedCall(request: ["connect_string": .string(connect), "path": .string(path)], target: "\(connect) \(path)") { _ in
+            let children = try await ZooKeeperProbe.children(connect, path: path, timeout: .milliseconds(Int64(timeout * 1000)))
+            return PrimitiveResult(.table(LuaTable(array: children.map(LuaValue.string))))
+        }
+    }
+
+    private static func statusValue(_ status: ZooKeeperServerStatus) -> LuaValue {
+        var table = LuaTable(fields: [
+            "server": .string(status.server), "up": .boolean(status.isUp), "reachable": .boolean(status.reachable),
+            "session": .boolean(status.sessionEstablished), "summary": .string(status.summary),
+        ])
+        if let ok = status.ok { table.fields["ruok"] = .boolean(ok) }
+        if let allowed = status.fourLetterWordsAllowed { table.fields["four_letter_words"] = .boolean(allowed) }
+        if let mode = status.mode { table.fields["mode"] = .string(mode.description) }
+        if let version = status.version { table.fields["version"] = .string(version) }
+        if let latency = status.latency {
+            table.fields["latency_ms"] = ["min": .number(latency.min), "avg": .number(latency.avg), "max": .number(latency.max)]
+        }
+        if let outstanding = status.outstandingRequests { table.fields["outstanding_requests"] = .integer(Int64(outstanding)) }
+        if let znodes = status.znodeCount { table.fields["znode_count"] = .integer(Int64(znodes)) }
+        if let error = status.error { table.fields["error"] = .string(error) }
+        return .table(table)
     }
 
     static let tcp = Primitive(name: "tcp", service: "probe", operation: "TCP", effect: .probe) { arguments in

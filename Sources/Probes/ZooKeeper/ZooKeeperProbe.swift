@@ -1,0 +1,193 @@
+/// A ZooKeeper probe client: the runbook's `zookeeper-shell <connect string> status` and
+/// `ls /brokers/ids`, without a JVM.
+///
+/// `status` uses the four-letter words `ruok`, `srvr` and `mntr` (each on a fresh connection) plus a
+/// protocol-level session handshake, so a server with four-letter words disabled (the default
+/// `4lw.commands.whitelist` allows only `srvr`) is still told apart from one that is down.
+/// Plaintext only: TLS ports (2182 on MSK) and SASL are not supported.
+public enum ZooKeeperProbe {
+    /// Probes every server of `connectString` concurrently.
+    ///
+    /// - Parameters:
+    ///   - connectString: A ZooKeeper connect string like `z-1.demo:2181,z-2.demo:2181/kafka`;
+    ///     entries without a port use 2181. The chroot is ignored here.
+    ///   - timeout: The time allowed for each server's whole probe.
+    /// - Returns: One status per server, in connect-string order. Per-server failures are reported in
+    ///   ``ZooKeeperServerStatus/error``, not thrown.
+    /// - Throws: ``ZooKeeperProbeError`` (`.invalidArgument`) when the connect string is invalid.
+    public static func status(_ connectString: String, timeout: Duration) async throws(ZooKeeperProbeError) -> [ZooKeeperServerStatus] {
+        let parsed = try parse(connectString)
+        return await withTaskGroup(of: (Int, ZooKeeperServerStatus).self) { group in
+            for (index, server) in parsed.hosts.enumerated() {
+                group.addTask { (index, await status(of: server, timeout: timeout)) }
+            }
+            var results = [ZooKeeperServerStatus?](repeating: nil, count: parsed.hosts.count)
+            for await (index, status) in group { results[index] = status }
+            return results.enumerated().map { index, status in
+                status ?? ZooKeeperServerStatus(host: parsed.hosts[index].host, port: parsed.hosts[index].port)
+            }
+        }
+    }
+
+    /// Lists the children of `path` (like `ls /brokers/ids`), sorted, trying the servers of
+    /// `connectString` in order until one answers.
+    ///
+    /// The connect string's chroot is prepended, so `path: "/brokers/ids"` with `zk:2181/kafka` lists
+    /// `/kafka/brokers/ids`. A server that answers with an error (such as NoNode) ends the search,
+    /// since every server holds the same tree.
+    ///
+    /// - Parameters:
+    ///   - connectString: A ZooKeeper connect string, optionally with a chroot.
+    ///   - path: An absolute znode path such as `/brokers/ids`.
+    ///   - timeout: The time allowed for each server tried.
+    /// - Returns: The child names, sorted.
+    /// - Throws: ``ZooKeeperProbeError``: `.invalidArgument` for a bad connect string or path,
+    ///   `.serverError(code:)` when the server rejects the request (``ZooKeeperProbeError/isNoNode``
+    ///   for a missing node), or `.noServerAnswered` listing each server's failure.
+    public static func children(_ connectString: String, path: String, timeout: Duration) async throws(ZooKeeperProbeError) -> [String] {
+        let parsed = try parse(connectString)
+        let serverPath = try self.serverPath(path, chroot: parsed.chroot)
+        var failures: [ZooKeeperProbeError] = []
+        for server in parsed.hosts {
+            let deadline = ContinuousClock.now.advanced(by: timeout)
+            do throws(ZooKeeperProbeError) {
+                var session = try await ZooKeeperSession.open(server, deadline: deadline)
+                do throws(ZooKeeperProbeError) {
+                    let names = try await session.children(of: serverPath, displayPath: path, deadline: deadline)
+                    await session.close(deadline: deadline)
+                    return names.sorted()
+                } catch {
+                    await session.close(deadline: deadline)
+                    throw error
+                }
+            } catch {
+                if case .serverError = error.kind { throw error }
+                failures.append(error)
+            }
+        }
+        if failures.count == 1, let only = failures.first { throw only }
+        throw ZooKeeperProbeError(
+            .noServerAnswered, server: nil,
+            problem: "No ZooKeeper server of \(parsed) answered `ls \(path)`: "
+                + failures.map(\.problem).joined(separator: "; "),
+            remedy: "Check that the servers are running and reachable from this host on their client ports")
+    }
+
+    // MARK: - Helpers
+
+    static func parse(_ connectString: String) throws(ZooKeeperProbeError) -> ZooKeeperConnectString {
+        do {
+            return try ConnectionStrings.zooKeeper(connectString)
+        } catch {
+            throw .invalidArgument("Invalid ZooKeeper connect string \(quoted(connectString)): \(error)",
+                                   remedy: "Use host:port[,host:port...][/chroot], e.g. z-1.demo:2181,z-2.demo:2181/kafka")
+        }
+    }
+
+    /// Validates `path` and prepends the chroot.
+    static func serverPath(_ path: String, chroot: String?) throws(ZooKeeperProbeError) -> String {
+        func invalid(_ why: String) -> ZooKeeperProbeError {
+            .invalidArgument("Invalid ZooKeeper path \(quoted(path)): \(why)",
+                             remedy: "Use an absolute path such as /brokers/ids")
+        }
+        guard path.hasPrefix("/") else { throw invalid("must start with '/'") }
+        if path != "/" {
+            guard !path.hasSuffix("/") else { throw invalid("must not end with '/'") }
+            for segment in path.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
+                if segment.isEmpty { throw invalid("empty path segment ('//')") }
+                if segment == "." || segment == ".." { throw invalid("relative segment \(quoted(String(segment)))") }
+            }
+        }
+        if path.unicodeScalars.contains(where: { $0.value == 0 }) { throw invalid("contains a NUL character") }
+        guard let chroot else { return path }
+        return path == "/" ? chroot : chroot + path
+    }
+
+    /// Probes one server: `ruok` first (which also tells whether it is reachable), then `srvr`,
+    /// `mntr` and a session handshake concurrently.
+    static func status(of server: HostPort, timeout: Duration) async -> ZooKeeperServerStatus {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        var status = ZooKeeperServerStatus(host: server.host, port: server.port)
+        var problems: [String] = []
+
+        switch await FourLetterWords.send("ruok", to: server, deadline: deadline) {
+        case .failed(let error) where error.isConnectFailure:
+            status.error = error.description
+            return status
+        case .failed(let error):
+            status.reachable = true
+            problems.append(error.description)
+        case .notWhitelisted:
+            status.reachable = true
+            status.disabledFourLetterWords.append("ruok")
+        case .answered(let text):
+            status.reachable = true
+            let answer = text.trimmedWhitespace
+            status.ok = answer == "imok"
+            if answer != "imok" {
+                problems.append("`ruok` on \(server) answered \(quoted(answer)) instead of \"imok\"")
+            }
+        }
+
+        async let srvrReply = FourLetterWords.send("srvr", to: server, deadline: deadline)
+        async let mntrReply = FourLetterWords.send("mntr", to: server, deadline: deadline)
+        async let session = sessionCheck(server, deadline: deadline)
+
+        var figures = FourLetterWords.Figures()
+        switch await srvrReply {
+        case .answered(let text):
+            if text.contains(FourLetterWords.notServingMarker) {
+                problems.append("`srvr` on \(server): \(text.trimmedWhitespace)")
+            } else {
+                figures = FourLetterWords.parseSrvr(text)
+            }
+        case .notWhitelisted: status.disabledFourLetterWords.append("srvr")
+        case .failed(let error): problems.append(error.description)
+        }
+        switch await mntrReply {
+        case .answered(let text):
+            if text.contains(FourLetterWords.notServingMarker) {
+                problems.append("`mntr` on \(server): \(text.trimmedWhitespace)")
+            } else {
+                status.mntr = FourLetterWords.parseMntrPairs(text)
+                let more = FourLetterWords.figures(fromMntr: status.mntr)
+                figures.mode = figures.mode ?? more.mode
+                figures.version = figures.version ?? more.version
+                figures.latency = figures.latency ?? more.latency
+                figures.outstanding = figures.outstanding ?? more.outstanding
+                figures.znodeCount = figures.znodeCount ?? more.znodeCount
+                figures.connections = figures.connections ?? more.connections
+            }
+        case .notWhitelisted: status.disabledFourLetterWords.append("mntr")
+        case .failed(let error): problems.append(error.description)
+        }
+        status.fourLetterWordsAllowed = status.disabledFourLetterWords.isEmpty
+        status.mode = figures.mode
+        status.version = figures.version
+        status.latency = figures.latency
+        status.outstandingRequests = figures.outstanding
+        status.znodeCount = figures.znodeCount
+        status.connections = figures.connections
+
+        switch await session {
+        case .success(let timeoutMs):
+            status.sessionEstablished = true
+            status.negotiatedSessionTimeoutMs = Int(timeoutMs)
+        case .failure(let error):
+            problems.append(error.description)
+        }
+        status.error = problems.isEmpty ? nil : problems.joined(separator: "; ")
+        return status
+    }
+
+    /// Opens and closes a session; returns the negotiated session timeout in ms.
+    private static func sessionCheck(_ server: HostPort, deadline: ContinuousClock.Instant) async -> Result<Int32, ZooKeeperProbeError> {
+        do {
+            var session = try await ZooKeeperSession.open(server, deadline: deadline)
+            await session.close(deadline: deadline)
+            return .success(session.negotiatedTimeoutMs)
+        } catch {
+            return .failure(error)
+        }
+    }
+}
