@@ -11,8 +11,7 @@ struct CloudWatchModuleTests {
     let engine: RunbookEngine
 
     init() async throws {
-        moto = try MotoServer()
-        try await moto.ready()
+        moto = try await MotoServer()
         try await moto.seedMetrics()
         let endpoint = try #require(URL(string: moto.url))
         let settings = AWSSettings(region: "us-east-1", endpoints: ["cloudwatch": endpoint, "kafka": endpoint]) {

@@ -76,6 +76,33 @@ struct ProbeModuleTests {
         #expect(record.events(.call).map(\.operation) == ["Status", "GetChildren"])
     }
 
+    /// A real node_exporter (Debian's prometheus-node-exporter), what MSK serves on :11002.
+    @Test func scrapesANodeExporterAndProbesItOverHTTP() async throws {
+        let exporter = try await LoopbackProcess("prometheus-node-exporter") { ["--web.listen-address=127.0.0.1:\($0)"] }
+        let closed = try freePort()
+        let record = await run("""
+            local families = metrics.scrape("\(exporter.url)/metrics", 10)
+            local cpu, kinds = nil, {}
+            for _, family in ipairs(families) do
+              kinds[family.type] = true
+              if family.name == "node_cpu_seconds_total" then cpu = family end
+            end
+            local page = probe.http { url = "\(exporter.url)/metrics", max_body = 100 }
+            local down = probe.http { url = "http://127.0.0.1:\(closed)/", timeout = 2 }
+            local ok, err = pcall(metrics.scrape, "http://127.0.0.1:\(closed)/metrics", 2)
+            step("result", function()
+              return { families = #families > 50, cpu = cpu.type, cpu_samples = #cpu.samples > 0, gauges = kinds.gauge == true,
+                       status = page.status, truncated = page.truncated, body = #page.body, content_type = page.headers["content-type"] ~= nil,
+                       down = down.ok, reason = down.reason, scrape_failed = not ok }
+            end)
+            """, dryRun: true)
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        #expect(record.events(.stepFinished).last?.result == [
+            "families": true, "cpu": "counter", "cpu_samples": true, "gauges": true, "status": 200, "truncated": true,
+            "body": 100, "content_type": true, "down": false, "reason": "connection refused", "scrape_failed": true,
+        ])
+    }
+
     @Test func badArgumentsAreClearErrors() async throws {
         let cases: [(String, String)] = [
             ("probe.tcp { host = \"127.0.0.1\", port = 70000 }", "probe.tcp: port must be an integer from 1 to 65535"),

@@ -95,3 +95,36 @@ private func loopback(port: Int) -> sockaddr_in {
     address.sin_port = UInt16(port).bigEndian
     return address
 }
+
+/// A server program that listens on a port the test chose (moto, node_exporter), started
+/// by a test and stopped by its PID.
+public final class LoopbackProcess: @unchecked Sendable {
+    /// The port it listens on.
+    public let port: Int
+    private let process = Process()
+
+    /// `http://127.0.0.1:<port>`.
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts `command` (found on PATH) with `arguments(port)` on a free port and waits, for
+    /// at most 20 s and without blocking a thread, until it accepts connections.
+    public init(_ command: String, arguments: (Int) -> [String]) async throws {
+        port = try freePort()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [command] + arguments(port)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<200 {
+            if canConnect(port: port) { return }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        throw TestServerError("\(command) did not start on port \(port); is it installed?")
+    }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}

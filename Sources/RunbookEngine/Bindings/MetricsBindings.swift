@@ -75,7 +75,7 @@ enum MetricsBindings {
         ["host": .string(host.host), "port": .integer(Int64(host.port))]
     }
 
-    private static func familyValue(_ family: MetricFamily) -> LuaValue {
+    static func familyValue(_ family: MetricFamily) -> LuaValue {
         var value = LuaTable(fields: ["name": .string(family.name), "type": .string(family.type.rawValue)])
         if let help = family.help { value.fields["help"] = .string(help) }
         value.fields["samples"] = .table(LuaTable(array: family.samples.map { sample in

@@ -1,3 +1,4 @@
+public import AWSKit
 import LuaKit
 import Probes
 
@@ -9,8 +10,87 @@ public enum ProbeModules {
 
     /// `probe.tcp{host, port, timeout}`, `probe.dns(host, [timeout])`,
     /// `zk.status(connect_string, [timeout])` and `zk.children(connect_string, path, [timeout])`.
-    public static func modules() -> [PrimitiveModule] {
-        [PrimitiveModule(name: "probe", primitives: [tcp, dns]), PrimitiveModule(name: "zk", primitives: [zkStatus, zkChildren])]
+    ///
+    /// Also `probe.http{url, timeout, headers, max_body}` and `metrics.scrape(url, [timeout])`,
+    /// over `transport` (libcurl, started at the first request, when nil).
+    public static func modules(transport: (any HTTPTransport)? = nil) -> [PrimitiveModule] {
+        [
+            PrimitiveModule(name: "probe", primitives: [tcp, dns, http(transport)]),
+            PrimitiveModule(name: "zk", primitives: [zkStatus, zkChildren]),
+            PrimitiveModule(name: "metrics", primitives: [scrape(transport)]),
+        ]
+    }
+
+    /// The most body `probe.http` returns by default; more is cut and marked `truncated`.
+    static let defaultMaxBody = 1 << 20
+
+    static func http(_ transport: (any HTTPTransport)?) -> Primitive {
+        Primitive(name: "http", service: "probe", operation: "HTTP", effect: .probe) { arguments in
+            guard case .table(let options) = arguments.first ?? .nil else {
+                throw LuaHostError("bad argument #1: expected a table {url =, timeout =, headers =, max_body =}")
+            }
+            let value = LuaValue.table(options)
+            let url = try httpURL(value["url"])
+            let timeout = try seconds(value["timeout"])
+            let maxBody = value["max_body"] == .nil ? defaultMaxBody : Int(value["max_body"].intValue ?? -1)
+            guard maxBody >= 0 else { throw LuaHostError("max_body must be a non-negative integer") }
+            var headers: [(name: String, value: String)] = []
+            if case .table(let given) = value["headers"] {
+                for (name, text) in given.fields.sorted(by: { $0.key.description < $1.key.description }) {
+                    guard let name = name.stringValue, let text = text.stringValue else { throw LuaHostError("headers must map names to strings") }
+                    headers.append((name, text))
+                }
+            }
+            let sentHeaders = headers
+            return PreparedCall(request: ["method": "GET", "url": .string(url)], target: url) { _ in
+                let started = ContinuousClock.now
+                do {
+                    let response = try await (transport ?? CurlTransport.shared).send(
+                        HTTPRequest(method: "GET", url: url, headers: sentHeaders, timeout: .milliseconds(Int64(timeout * 1000))))
+                    let body = response.body.prefix(maxBody)
+                    var fields = LuaTable()
+                    for header in response.headers { fields.fields[.string(header.name.lowercased())] = .string(header.value) }
+                    return PrimitiveResult(.table(LuaTable(fields: [
+                        "ok": .boolean((200..<400).contains(response.status)), "status": .integer(Int64(response.status)),
+                        "headers": .table(fields), "body": .string(String(decoding: body, as: UTF8.self)),
+                        "truncated": .boolean(response.body.count > maxBody), "latency_ms": .number(milliseconds(since: started)),
+                    ])))
+                } catch let error as HTTPTransportError {
+                    return PrimitiveResult(.table(LuaTable(fields: [
+                        "ok": false, "error": .string(error.description), "reason": .string(error.kind.rawValue),
+                        "latency_ms": .number(milliseconds(since: started)),
+                    ])))
+                }
+            }
+        }
+    }
+
+    /// `metrics.scrape(url)`: a Prometheus endpoint (MSK open monitoring: :11001 JMX, :11002 node),
+    /// parsed like `metrics.parse`. Unlike `probe.http`, a failed scrape is an error.
+    static func scrape(_ transport: (any HTTPTransport)?) -> Primitive {
+        Primitive(name: "scrape", service: "metrics", operation: "Scrape", effect: .probe) { arguments in
+            let url = try httpURL(arguments.first ?? .nil)
+            let timeout = try seconds(arguments.count > 1 ? arguments[1] : .nil)
+            return PreparedCall(request: ["method": "GET", "url": .string(url)], target: url) { _ in
+                let response = try await (transport ?? CurlTransport.shared).send(
+                    HTTPRequest(method: "GET", url: url, headers: [("Accept", "text/plain")], timeout: .milliseconds(Int64(timeout * 1000))))
+                guard response.status == 200 else { throw LuaHostError("\(url) answered HTTP \(response.status)") }
+                let parsed: PrometheusText
+                do {
+                    parsed = try PrometheusText(parsing: String(decoding: response.body, as: UTF8.self))
+                } catch {
+                    throw LuaHostError("\(url): \(error)")
+                }
+                return PrimitiveResult(.table(LuaTable(array: parsed.families.map(MetricsBindings.familyValue))))
+            }
+        }
+    }
+
+    private static func httpURL(_ value: LuaValue) throws -> String {
+        guard case .string(let url) = value, url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            throw LuaHostError("url must be an http:// or https:// URL, got \(value)")
+        }
+        return url
     }
 
     /// Every server of a ZooKeeper connect string: four-letter words and a session handshake,

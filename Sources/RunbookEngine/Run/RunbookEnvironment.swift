@@ -16,7 +16,9 @@ struct RunbookEnvironment {
         let G = lua.globals
         defer { lua.release(G) }
         for module in modules {
-            let table = lua.newTable()
+            // A module may add primitives to a table of plain functions (metrics.scrape
+            // beside metrics.parse).
+            let table = lua.field(module.name, of: env) ?? lua.newTable()
             defer { lua.release(table) }
             for primitive in module.primitives {
                 lua.set(primitive.name, PrimitiveBindings.function(for: primitive, in: module.name, context: context), in: table)
