@@ -30,11 +30,11 @@ let package = Package(
         // Lua's macros as functions, the error/yield trampoline, the accounting
         // allocator and the limits hook: everything that may longjmp lives here.
         .target(name: "CLuaShim", dependencies: ["CLua"], path: "Sources/CLuaShim"),
-        // Debian's libssl-dev (OpenSSL 3), found through pkg-config: SHA-256 and HMAC for SigV4.
+        // Debian's libssl-dev (OpenSSL 3), found through pkg-config: SHA-256 and HMAC for SigV4, TLS for probes.
         .systemLibrary(
             name: "COpenSSL",
             path: "Sources/COpenSSL",
-            pkgConfig: "libcrypto",
+            pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
         .target(
@@ -51,9 +51,9 @@ let package = Package(
         ),
         .target(name: "CCurlShim", dependencies: ["CCurl"], path: "Sources/CCurlShim"),
         .target(name: "AWSKit", dependencies: ["COpenSSL", "CCurl", "CCurlShim"], swiftSettings: swiftSettings),
-        // epoll and eventfd, which Swift's Glibc module does not bring in.
-        .target(name: "CProbesShim", path: "Sources/CProbesShim"),
-        .target(name: "Probes", dependencies: ["CProbesShim"], swiftSettings: swiftSettings),
+        // epoll and eventfd, which Swift's Glibc module does not bring in, and OpenSSL's macros.
+        .target(name: "CProbesShim", dependencies: ["COpenSSL"], path: "Sources/CProbesShim"),
+        .target(name: "Probes", dependencies: ["CProbesShim", "COpenSSL"], swiftSettings: swiftSettings),
         .target(
             name: "RunbookEngine",
             dependencies: ["LuaKit", "AWSKit", "Probes", .product(name: "Logging", package: "swift-log")],

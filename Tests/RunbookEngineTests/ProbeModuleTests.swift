@@ -103,6 +103,23 @@ struct ProbeModuleTests {
         ])
     }
 
+    /// Certificates (valid, expired, wrong name) are tested against stunnel in ProbesTests;
+    /// this checks the Lua side with a server that does not speak TLS and a closed port.
+    @Test func tlsReportsAFailedHandshakeAsData() async throws {
+        let server = try await LoopbackServer(script: "http_test_server.py")
+        let closed = try freePort()
+        let record = await run("""
+            local plain = probe.tls { host = "127.0.0.1", port = \(server.port), timeout = 3 }
+            local shut = probe.tls { host = "127.0.0.1", port = \(closed), timeout = 3 }
+            step("result", function()
+              return { plain = plain.ok, wrong_version = tostring(plain.error):find("wrong version number", 1, true) ~= nil,
+                       shut = shut.ok, refused = tostring(shut.error):find("refused", 1, true) ~= nil }
+            end)
+            """, dryRun: true)
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        #expect(record.events(.stepFinished).last?.result == ["plain": false, "wrong_version": true, "shut": false, "refused": true])
+    }
+
     @Test func badArgumentsAreClearErrors() async throws {
         let cases: [(String, String)] = [
             ("probe.tcp { host = \"127.0.0.1\", port = 70000 }", "probe.tcp: port must be an integer from 1 to 65535"),

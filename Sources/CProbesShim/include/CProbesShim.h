@@ -3,6 +3,9 @@
 
 #include <stdint.h>
 
+// OpenSSL wrappers (see CProbesTLS.h); included here because this file is the module's umbrella header.
+#include "CProbesTLS.h"
+
 // Swift's Glibc module map does not include <sys/epoll.h> or <sys/eventfd.h>, so epoll_create1,
 // epoll_ctl, epoll_wait and eventfd are not importable at all. In addition struct epoll_event is
 // declared __attribute__((packed)) on x86_64, which Swift cannot lay out reliably. These wrappers

@@ -15,10 +15,54 @@ public enum ProbeModules {
     /// over `transport` (libcurl, started at the first request, when nil).
     public static func modules(transport: (any HTTPTransport)? = nil) -> [PrimitiveModule] {
         [
-            PrimitiveModule(name: "probe", primitives: [tcp, dns, http(transport)]),
+            PrimitiveModule(name: "probe", primitives: [tcp, dns, tls, http(transport)]),
             PrimitiveModule(name: "zk", primitives: [zkStatus, zkChildren]),
             PrimitiveModule(name: "metrics", primitives: [scrape(transport)]),
         ]
+    }
+
+    /// `probe.tls{host, port, server_name, timeout, ca_file}`: the handshake and the certificate,
+    /// reported even when verification fails, so an expired certificate shows its dates.
+    static let tls = Primitive(name: "tls", service: "probe", operation: "TLS", effect: .probe) { arguments in
+        guard case .table(let options) = arguments.first ?? .nil else {
+            throw LuaHostError("bad argument #1: expected a table {host =, port =, server_name =, timeout =, ca_file =}")
+        }
+        let value = LuaValue.table(options)
+        guard let host = value["host"].stringValue, !host.isEmpty else { throw LuaHostError("host must be a non-empty string") }
+        guard let port = value["port"].intValue, (1...65535).contains(port) else {
+            throw LuaHostError("port must be an integer from 1 to 65535, got \(value["port"])")
+        }
+        let serverName = value["server_name"].stringValue
+        let caFile = value["ca_file"].stringValue
+        let timeout = try seconds(value["timeout"])
+        var request: LuaValue = ["host": .string(host), "port": .integer(port), "timeout": .number(timeout)]
+        if case .table(var fields) = request {
+            if let serverName { fields.fields["server_name"] = .string(serverName) }
+            if let caFile { fields.fields["ca_file"] = .string(caFile) }
+            request = .table(fields)
+        }
+        return PreparedCall(request: request, target: "\(host):\(port)") { _ in
+            let result = await TLSProbe.probe(host: host, port: Int(port), serverName: serverName,
+                                              timeout: .milliseconds(Int64(timeout * 1000)), caFile: caFile)
+            var table = LuaTable(fields: [
+                "ok": .boolean(result.ok), "verified": .boolean(result.verified), "host": .string(host),
+                "port": .integer(port), "latency_ms": .number(result.latencyMs),
+            ])
+            if let version = result.protocolVersion { table.fields["protocol"] = .string(version) }
+            if let cipher = result.cipher { table.fields["cipher"] = .string(cipher) }
+            if let verification = result.verification { table.fields["verification"] = .string(verification) }
+            if let failure = result.failure { table.fields["error"] = .string(failure.description) }
+            if let certificate = result.certificate {
+                table.fields["certificate"] = [
+                    "subject": .string(certificate.subject), "issuer": .string(certificate.issuer),
+                    "dns_names": .table(LuaTable(array: certificate.dnsNames.map(LuaValue.string))),
+                    "ip_addresses": .table(LuaTable(array: certificate.ipAddresses.map(LuaValue.string))),
+                    "not_before": .string(certificate.notBefore), "not_after": .string(certificate.notAfter),
+                    "days_left": .integer(Int64(certificate.daysLeft)),
+                ]
+            }
+            return PrimitiveResult(.table(table))
+        }
     }
 
     /// The most body `probe.http` returns by default; more is cut and marked `truncated`.
