@@ -85,6 +85,12 @@ let package = Package(
             path: "Benchmarks/TCPProbeBench",
             swiftSettings: swiftSettings
         ),
+        // Tests' Kafka peer: librdkafka's mock cluster (rdkafka_mock.h) on loopback.
+        .executableTarget(
+            name: "kafka-mock-cluster",
+            path: "Sources/kafka-mock-cluster",
+            linkerSettings: [.linkedLibrary("rdkafka")]
+        ),
         // Starting and stopping the loopback servers of Tests/Support, shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"], swiftSettings: swiftSettings),

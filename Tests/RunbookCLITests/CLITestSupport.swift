@@ -1,16 +1,10 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `runbook` binary, with journals in a private state folder.
 struct CLI {
-    /// The folder of the test bundle holds the binaries `swift build` made.
-    static let binary: String = {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var folder = (executable as NSString).deletingLastPathComponent
-        while !FileManager.default.fileExists(atPath: folder + "/runbook"), folder.count > 1 {
-            folder = (folder as NSString).deletingLastPathComponent
-        }
-        return folder + "/runbook"
-    }()
+    /// The binary `swift build` made next to the test bundle.
+    static let binary = builtProduct("runbook")
 
     struct Output {
         let status: Int32

@@ -120,6 +120,32 @@ struct ProbeModuleTests {
         #expect(record.events(.stepFinished).last?.result == ["plain": false, "wrong_version": true, "shut": false, "refused": true])
     }
 
+    /// librdkafka's mock cluster: 3 brokers, a topic with 6 partitions.
+    @Test func kafkaWireReadsTheMockClustersMetadata() async throws {
+        let cluster = try await FirstLineProcess(executable: builtProduct("kafka-mock-cluster"), arguments: ["--brokers", "3", "orders:6:3"])
+        let bootstrap = cluster.firstLine
+        let first = bootstrap.split(separator: ",").first.map(String.init) ?? ""
+        let port = first.split(separator: ":").last.map(String.init) ?? "0"
+        let record = await run("""
+            local versions = kafka_wire.api_versions { host = "127.0.0.1", port = \(port), timeout = 5 }
+            local metadata = kafka_wire.metadata { bootstrap = "\(bootstrap)", timeout = 5 }
+            local orders
+            for _, topic in ipairs(metadata.topics) do if topic.name == "orders" then orders = topic end end
+            local lists_metadata = false
+            for _, api in ipairs(versions.apis) do if api.api_key == 3 then lists_metadata = true end end
+            step("result", function()
+              return { metadata_api = lists_metadata, brokers = metadata.summary.brokers, partitions = #orders.partitions,
+                       urp = metadata.summary.under_replicated_partitions, offline = metadata.summary.offline_partitions,
+                       replicas = #orders.partitions[1].replicas }
+            end)
+            """, dryRun: true)
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        #expect(record.events(.stepFinished).last?.result == [
+            "metadata_api": true, "brokers": 3, "partitions": 6, "urp": 0, "offline": 0, "replicas": 3,
+        ])
+        withExtendedLifetime(cluster) {}
+    }
+
     @Test func badArgumentsAreClearErrors() async throws {
         let cases: [(String, String)] = [
             ("probe.tcp { host = \"127.0.0.1\", port = 70000 }", "probe.tcp: port must be an integer from 1 to 65535"),

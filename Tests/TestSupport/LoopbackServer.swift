@@ -128,3 +128,49 @@ public final class LoopbackProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 }
+
+/// A program that prints where it listens on its first line (librdkafka's mock cluster prints
+/// its bootstrap servers), started by a test and stopped by its PID.
+public final class FirstLineProcess: @unchecked Sendable {
+    /// The first line the program printed.
+    public let firstLine: String
+    private let process = Process()
+
+    /// Starts `executable` with `arguments` and waits for its first line.
+    public init(executable: String, arguments: [String]) async throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = Pipe()  // the mock cluster reads commands; an open pipe keeps it running
+        try process.run()
+        let handle = output.fileHandleForReading
+        firstLine = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                var line = Data()
+                while let byte = try? handle.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line.append(byte) }
+                if line.isEmpty {
+                    continuation.resume(throwing: TestServerError("\(executable) printed nothing"))
+                } else {
+                    continuation.resume(returning: String(decoding: line, as: UTF8.self))
+                }
+            }
+        }
+    }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+/// A product `swift build` put next to the running test bundle (`runbook`, `kafka-mock-cluster`).
+public func builtProduct(_ name: String) -> String {
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var folder = (executable as NSString).deletingLastPathComponent
+    while !FileManager.default.fileExists(atPath: folder + "/" + name), folder.count > 1 {
+        folder = (folder as NSString).deletingLastPathComponent
+    }
+    return folder + "/" + name
+}

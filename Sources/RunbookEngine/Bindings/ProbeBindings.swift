@@ -17,6 +17,7 @@ public enum ProbeModules {
         [
             PrimitiveModule(name: "probe", primitives: [tcp, dns, tls, http(transport)]),
             PrimitiveModule(name: "zk", primitives: [zkStatus, zkChildren]),
+            PrimitiveModule(name: "kafka_wire", primitives: [apiVersions, metadata]),
             PrimitiveModule(name: "metrics", primitives: [scrape(transport)]),
         ]
     }
@@ -62,6 +63,68 @@ public enum ProbeModules {
                 ]
             }
             return PrimitiveResult(.table(table))
+        }
+    }
+
+    /// `kafka_wire.api_versions{host, port, timeout}`: does the port speak Kafka, and which APIs.
+    static let apiVersions = Primitive(name: "api_versions", service: "kafka_wire", operation: "ApiVersions", effect: .probe) { arguments in
+        guard case .table(let options) = arguments.first ?? .nil else {
+            throw LuaHostError("bad argument #1: expected a table {host =, port =, timeout =}")
+        }
+        let value = LuaValue.table(options)
+        guard let host = value["host"].stringValue, !host.isEmpty else { throw LuaHostError("host must be a non-empty string") }
+        guard let port = value["port"].intValue, (1...65535).contains(port) else {
+            throw LuaHostError("port must be an integer from 1 to 65535, got \(value["port"])")
+        }
+        let timeout = try seconds(value["timeout"])
+        return PreparedCall(request: ["host": .string(host), "port": .integer(port)], target: "\(host):\(port)") { _ in
+            let answer = try await KafkaWireProbe.apiVersions(host: host, port: Int(port), timeout: .milliseconds(Int64(timeout * 1000)))
+            return PrimitiveResult([
+                "error_code": .integer(Int64(answer.errorCode)), "request_version": .integer(Int64(answer.requestVersion)),
+                "apis": .table(LuaTable(array: answer.apis.map { api in
+                    ["api_key": .integer(Int64(api.apiKey)), "min_version": .integer(Int64(api.minVersion)), "max_version": .integer(Int64(api.maxVersion))]
+                })),
+            ])
+        }
+    }
+
+    /// `kafka_wire.metadata{bootstrap, timeout}`: brokers, controller, topics and partitions with
+    /// leader, replicas and ISR, and the under-replicated and offline counts.
+    static let metadata = Primitive(name: "metadata", service: "kafka_wire", operation: "Metadata", effect: .probe) { arguments in
+        guard case .table(let options) = arguments.first ?? .nil, let bootstrap = LuaValue.table(options)["bootstrap"].stringValue else {
+            throw LuaHostError("bad argument #1: expected a table {bootstrap = \"b-1:9092,b-2:9092\", timeout =}")
+        }
+        let timeout = try seconds(LuaValue.table(options)["timeout"])
+        return PreparedCall(request: ["bootstrap": .string(bootstrap)], target: bootstrap) { _ in
+            let cluster = try await KafkaWireProbe.metadata(bootstrap: bootstrap, timeout: .milliseconds(Int64(timeout * 1000)))
+            let summary = cluster.summary
+            func ids(_ list: [Int32]) -> LuaValue { .table(LuaTable(array: list.map { .integer(Int64($0)) })) }
+            var result = LuaTable(fields: [
+                "answered_by": .string(cluster.answeredBy.description), "api_version": .integer(Int64(cluster.apiVersion)),
+                "controller_id": .integer(Int64(cluster.controllerId)),
+                "brokers": .table(LuaTable(array: cluster.brokers.map { broker in
+                    var entry = LuaTable(fields: ["id": .integer(Int64(broker.nodeId)), "host": .string(broker.host), "port": .integer(Int64(broker.port))])
+                    if let rack = broker.rack { entry.fields["rack"] = .string(rack) }
+                    return .table(entry)
+                })),
+                "topics": .table(LuaTable(array: cluster.topics.map { topic in
+                    ["name": .string(topic.name), "internal": .boolean(topic.isInternal), "error_code": .integer(Int64(topic.errorCode)),
+                     "partitions": .table(LuaTable(array: topic.partitions.map { partition in
+                        ["index": .integer(Int64(partition.index)), "leader": .integer(Int64(partition.leader)),
+                         "replicas": ids(partition.replicas), "isr": ids(partition.isr), "offline_replicas": ids(partition.offlineReplicas),
+                         "under_replicated": .boolean(partition.isUnderReplicated), "offline": .boolean(partition.isOffline),
+                         "error_code": .integer(Int64(partition.errorCode))]
+                     }))]
+                })),
+                "summary": [
+                    "brokers": .integer(Int64(summary.brokers)), "topics": .integer(Int64(summary.topics)),
+                    "partitions": .integer(Int64(summary.partitions)),
+                    "under_replicated_partitions": .integer(Int64(summary.underReplicatedPartitions)),
+                    "offline_partitions": .integer(Int64(summary.offlinePartitions)),
+                ],
+            ])
+            if let clusterID = cluster.clusterId { result.fields["cluster_id"] = .string(clusterID) }
+            return PrimitiveResult(.table(result))
         }
     }
 
