@@ -29,10 +29,7 @@ public enum ProbeModules {
             throw LuaHostError("bad argument #1: expected a table {host =, port =, server_name =, timeout =, ca_file =}")
         }
         let value = LuaValue.table(options)
-        guard let host = value["host"].stringValue, !host.isEmpty else { throw LuaHostError("host must be a non-empty string") }
-        guard let port = value["port"].intValue, (1...65535).contains(port) else {
-            throw LuaHostError("port must be an integer from 1 to 65535, got \(value["port"])")
-        }
+        let (host, port) = try hostAndPort(value)
         let serverName = value["server_name"].stringValue
         let caFile = value["ca_file"].stringValue
         let timeout = try seconds(value["timeout"])
@@ -72,10 +69,7 @@ public enum ProbeModules {
             throw LuaHostError("bad argument #1: expected a table {host =, port =, timeout =}")
         }
         let value = LuaValue.table(options)
-        guard let host = value["host"].stringValue, !host.isEmpty else { throw LuaHostError("host must be a non-empty string") }
-        guard let port = value["port"].intValue, (1...65535).contains(port) else {
-            throw LuaHostError("port must be an integer from 1 to 65535, got \(value["port"])")
-        }
+        let (host, port) = try hostAndPort(value)
         let timeout = try seconds(value["timeout"])
         return PreparedCall(request: ["host": .string(host), "port": .integer(port)], target: "\(host):\(port)") { _ in
             let answer = try await KafkaWireProbe.apiVersions(host: host, port: Int(port), timeout: .milliseconds(Int64(timeout * 1000)))
@@ -251,10 +245,7 @@ public enum ProbeModules {
             throw LuaHostError("bad argument #1: expected a table {host =, port =, timeout =}")
         }
         let value = LuaValue.table(options)
-        guard let host = value["host"].stringValue, !host.isEmpty else { throw LuaHostError("host must be a non-empty string") }
-        guard let port = value["port"].intValue, (1...65535).contains(port) else {
-            throw LuaHostError("port must be an integer from 1 to 65535, got \(value["port"])")
-        }
+        let (host, port) = try hostAndPort(value)
         let timeout = try seconds(value["timeout"])
         return PreparedCall(request: ["host": .string(host), "port": .integer(port), "timeout": .number(timeout)],
                             target: "\(host):\(port)") { _ in
@@ -285,6 +276,15 @@ public enum ProbeModules {
             if let failure = result.failure { table.fields["error"] = .string(failure.description) }
             return PrimitiveResult(.table(table))
         }
+    }
+
+    /// The `host` and `port` fields every socket probe takes.
+    private static func hostAndPort(_ options: LuaValue) throws -> (String, Int64) {
+        guard let host = options["host"].stringValue, !host.isEmpty else { throw LuaHostError("host must be a non-empty string") }
+        guard let port = options["port"].intValue, (1...65535).contains(port) else {
+            throw LuaHostError("port must be an integer from 1 to 65535, got \(options["port"])")
+        }
+        return (host, port)
     }
 
     private static func seconds(_ value: LuaValue) throws -> Double {
