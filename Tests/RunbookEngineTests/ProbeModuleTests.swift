@@ -143,6 +143,14 @@ struct ProbeModuleTests {
         #expect(record.events(.stepFinished).last?.result == [
             "metadata_api": true, "brokers": 3, "partitions": 6, "urp": 0, "offline": 0, "replicas": 3,
         ])
+        // TLS asked of a plaintext broker: the handshake fails, and the error says so.
+        // (TLS that works is tested through stunnel in ProbesTests.)
+        let tls = await run("""
+            local ok, err = pcall(kafka_wire.api_versions, { host = "127.0.0.1", port = \(port), timeout = 3, tls = true })
+            step("tls", function() return { ok = ok, handshake = tostring(err):find("TLS", 1, true) ~= nil } end)
+            """)
+        #expect(tls.events(.stepFinished).last?.result == ["ok": false, "handshake": true], "\(tls.events(.stepFinished).last?.result ?? .nil)")
+        #expect(tls.events(.call).first?.request?["tls"] == ["verify": true])
         withExtendedLifetime(cluster) {}
     }
 

@@ -1,5 +1,5 @@
-/// A Kafka wire-protocol probe over plaintext TCP: ApiVersions and cluster Metadata, without a
-/// Kafka client library. TLS and SASL listeners are not supported.
+/// A Kafka wire-protocol probe over TCP, or TLS when `tls` is given: ApiVersions and cluster Metadata,
+/// without a Kafka client library. SASL listeners are not supported.
 public enum KafkaWireProbe {
     /// Asks one broker which request versions it supports.
     ///
@@ -8,16 +8,18 @@ public enum KafkaWireProbe {
     ///
     /// - Parameters:
     ///   - host: The broker's host name or address.
-    ///   - port: The broker's plaintext port, 1-65535.
+    ///   - port: The broker's port, 1-65535 (a TLS listener's port when `tls` is given).
     ///   - timeout: The time allowed for connecting and all requests together.
+    ///   - tls: TLS options for a TLS listener; nil for plaintext.
     /// - Returns: The broker's error code (0 on success) and supported version ranges.
     /// - Throws: ``KafkaProbeError`` when the broker cannot be reached or its reply is malformed.
-    public static func apiVersions(host: String, port: Int, timeout: Duration) async throws(KafkaProbeError) -> KafkaApiVersions {
+    public static func apiVersions(host: String, port: Int, timeout: Duration,
+                                   tls: ProbeTLSOptions? = nil) async throws(KafkaProbeError) -> KafkaApiVersions {
         guard !host.isEmpty, (1...65535).contains(port) else {
             throw KafkaProbeError(.invalidArgument, "invalid broker address \(quoted(host)):\(port) (need a host and a port 1-65535)")
         }
         let broker = HostPort(host: host, port: port)
-        let session = try await KafkaSession.open(broker, timeout: timeout)
+        let session = try await KafkaSession.open(broker, timeout: timeout, tls: tls)
         defer { session.close() }
         return try await session.apiVersions()
     }
@@ -31,10 +33,12 @@ public enum KafkaWireProbe {
     /// - Parameters:
     ///   - bootstrap: A comma-separated broker list such as `b-1.example:9092,b-2.example:9092`.
     ///   - timeout: The time allowed per bootstrap broker, for connecting and both requests.
+    ///   - tls: TLS options for TLS listeners; nil for plaintext.
     /// - Returns: The metadata, with per-partition health and a ``KafkaClusterMetadata/summary``.
     /// - Throws: ``KafkaProbeError``: `.noBrokerReachable` (listing each failure) when no broker
     ///   accepts a connection; otherwise the error from the broker that did.
-    public static func metadata(bootstrap: String, timeout: Duration) async throws(KafkaProbeError) -> KafkaClusterMetadata {
+    public static func metadata(bootstrap: String, timeout: Duration,
+                                tls: ProbeTLSOptions? = nil) async throws(KafkaProbeError) -> KafkaClusterMetadata {
         let brokers: [HostPort]
         do {
             brokers = try ConnectionStrings.bootstrapBrokers(bootstrap)
@@ -45,7 +49,7 @@ public enum KafkaWireProbe {
         for broker in brokers {
             let session: KafkaSession
             do {
-                session = try await KafkaSession.open(broker, timeout: timeout)
+                session = try await KafkaSession.open(broker, timeout: timeout, tls: tls)
             } catch {
                 if error.kind == .connectionFailed && brokers.count > 1 && !Task.isCancelled {
                     failures.append(error)
@@ -74,10 +78,10 @@ final class KafkaSession {
         self.deadline = deadline
     }
 
-    static func open(_ broker: HostPort, timeout: Duration) async throws(KafkaProbeError) -> KafkaSession {
+    static func open(_ broker: HostPort, timeout: Duration, tls: ProbeTLSOptions?) async throws(KafkaProbeError) -> KafkaSession {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         do {
-            let connection = try await ProbeConnection.connect(host: broker.host, port: broker.port, timeout: timeout)
+            let connection = try await ProbeConnection.connect(host: broker.host, port: broker.port, timeout: timeout, tls: tls)
             return KafkaSession(broker: broker, connection: connection, deadline: deadline)
         } catch {
             throw .connection(error, broker: broker, during: "connecting")

@@ -28,6 +28,9 @@ public struct ProbeConnectionError: Error, Sendable, Equatable, CustomStringConv
         case busy(Operation)
         case invalidArgument(String)
         case io(Operation, String)
+        case tlsHandshake(String)
+        case tlsVerification(String)
+        case tls(Operation, String)
     }
 
     let host: String
@@ -73,6 +76,10 @@ public struct ProbeConnectionError: Error, Sendable, Equatable, CustomStringConv
         case .busy(let op): return "another task is already \(op.rawValue) \(peer)"
         case .invalidArgument(let text): return "invalid argument for \(peer): \(text)"
         case .io(let op, let text): return "error \(op.rawValue) \(peer): \(text)"
+        case .tlsHandshake(let text): return "TLS handshake with \(peer) failed: \(text)"
+        case .tlsVerification(let text):
+            return "TLS certificate of \(peer) failed verification: \(text)"
+        case .tls(let op, let text): return "TLS error \(op.rawValue) \(peer): \(text)"
         }
     }
 }
@@ -96,12 +103,18 @@ public final class ProbeConnection: Sendable {
 
     private let loop: EventLoop
     private let state: Mutex<State>
+    /// The TLS session when connected with TLS; reads and writes then go through SSL_read/SSL_write.
+    private let tls: TLSSession?
 
-    private init(fd: Int32, host: String, port: Int, remoteAddress: String, loop: EventLoop) {
+    /// True when the connection is protected by TLS.
+    public var isTLS: Bool { tls != nil }
+
+    private init(fd: Int32, host: String, port: Int, remoteAddress: String, loop: EventLoop, tls: TLSSession?) {
         self.host = host
         self.port = port
         self.remoteAddress = remoteAddress
         self.loop = loop
+        self.tls = tls
         self.state = Mutex(State(fd: fd))
     }
 
@@ -118,7 +131,11 @@ public final class ProbeConnection: Sendable {
     }
 
     /// Resolves `host` and connects to the first address that accepts, within `timeout`.
-    public static func connect(host: String, port: Int, timeout: Duration) async throws -> ProbeConnection {
+    ///
+    /// With `tls`, a TLS handshake follows within the same `timeout`; unless `tls.verify` is false, a
+    /// certificate that fails verification (chain, validity or name) is an error naming the reason.
+    public static func connect(host: String, port: Int, timeout: Duration,
+                               tls: ProbeTLSOptions? = nil) async throws -> ProbeConnection {
         let start = ContinuousClock.now
         guard let loop = EventLoop.shared else {
             throw ProbeConnectionError(host: host, port: port, reason: .io(.connecting, "event loop unavailable"))
@@ -127,7 +144,29 @@ public final class ProbeConnection: Sendable {
         case .success(let c):
             var one: Int32 = 1
             _ = setsockopt(c.fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            return ProbeConnection(fd: c.fd, host: host, port: port, remoteAddress: c.address.text, loop: loop)
+            guard let tls else {
+                return ProbeConnection(fd: c.fd, host: host, port: port, remoteAddress: c.address.text,
+                                       loop: loop, tls: nil)
+            }
+            let deadline = start.advanced(by: timeout)
+            switch await TLSSession.establish(fd: c.fd, host: host, options: tls, loop: loop, deadline: deadline) {
+            case .success(let session):
+                return ProbeConnection(fd: c.fd, host: host, port: port, remoteAddress: c.address.text,
+                                       loop: loop, tls: session)
+            case .failure(let failure):
+                loop.release(fd: c.fd)
+                closeSocket(c.fd)
+                let reason: ProbeConnectionError.Reason
+                switch failure {
+                case .verification(let text): reason = .tlsVerification(text)
+                case .probe(.handshakeTimedOut):
+                    reason = .timedOut(.connecting, afterMs: Int(elapsedMs(since: start).rounded()))
+                case .probe(.cancelled): reason = .cancelled(.connecting)
+                case .probe(.handshakeFailed(let text)), .probe(.setupFailed(let text)): reason = .tlsHandshake(text)
+                case .probe(let other): reason = .tlsHandshake(other.description)
+                }
+                throw ProbeConnectionError(host: host, port: port, reason: reason)
+            }
         case .failure(let f):
             throw ProbeConnectionError(host: host, port: port,
                              reason: .connectFailed(f.reason, afterMs: Int(elapsedMs(since: start))))
@@ -140,6 +179,17 @@ public final class ProbeConnection: Sendable {
         defer { end() }
         let start = ContinuousClock.now
         var sent = 0
+        if let tls {
+            while sent < bytes.count {
+                let result = bytes.withUnsafeBytes { raw -> TLSSession.IOResult in
+                    guard let base = raw.baseAddress else { return .transferred(0) }
+                    return tls.write(from: base + sent, count: raw.count - sent)
+                }
+                try await handleTLS(result, fd: fd, op: .writing, progress: &sent, received: sent, expected: bytes.count,
+                                    deadline: deadline, start: start)
+            }
+            return
+        }
         while sent < bytes.count {
             let n = bytes.withUnsafeBytes { raw -> Int in
                 guard let base = raw.baseAddress else { return 0 }
@@ -168,6 +218,17 @@ public final class ProbeConnection: Sendable {
         let start = ContinuousClock.now
         var buffer = [UInt8](repeating: 0, count: n)
         var got = 0
+        if let tls {
+            while got < n {
+                let result = buffer.withUnsafeMutableBytes { raw -> TLSSession.IOResult in
+                    guard let base = raw.baseAddress else { return .transferred(0) }
+                    return tls.read(into: base + got, count: raw.count - got)
+                }
+                try await handleTLS(result, fd: fd, op: .reading, progress: &got, received: got, expected: n,
+                                    deadline: deadline, start: start)
+            }
+            return buffer
+        }
         while got < n {
             let r = buffer.withUnsafeMutableBytes { raw -> Int in
                 guard let base = raw.baseAddress else { return 0 }
@@ -197,6 +258,23 @@ public final class ProbeConnection: Sendable {
         let start = ContinuousClock.now
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: min(64 * 1_024, limit + 1))
+        if let tls {
+            while true {
+                let want = min(chunk.count, limit + 1 - out.count)
+                let result = chunk.withUnsafeMutableBytes { raw -> TLSSession.IOResult in
+                    guard let base = raw.baseAddress else { return .transferred(0) }
+                    return tls.read(into: base, count: want)
+                }
+                if case .closed = result { return out }
+                var got = 0
+                try await handleTLS(result, fd: fd, op: .reading, progress: &got, received: out.count, expected: limit,
+                                    deadline: deadline, start: start)
+                if got > 0 {
+                    out.append(contentsOf: chunk[0..<got])
+                    if out.count > limit { throw error(.limitExceeded(limit: limit)) }
+                }
+            }
+        }
         while true {
             // Ask for at most one byte past the limit so overflow is detected without over-reading much.
             let want = min(chunk.count, limit + 1 - out.count)
@@ -228,6 +306,7 @@ public final class ProbeConnection: Sendable {
             if s.inflight == 0 {
                 let fd = s.fd
                 s.fd = -1
+                tls?.shutdown()
                 loop.release(fd: fd)
                 closeSocket(fd)
             } else {
@@ -271,9 +350,26 @@ public final class ProbeConnection: Sendable {
         }
     }
 
+    /// Applies one SSL_read/SSL_write outcome: adds transferred bytes to `progress`, waits on the event
+    /// loop for WANT_READ/WANT_WRITE, or throws.
+    private func handleTLS(_ result: TLSSession.IOResult, fd: Int32, op: ProbeConnectionError.Operation,
+                           progress: inout Int, received: Int, expected: Int,
+                           deadline: ContinuousClock.Instant, start: ContinuousClock.Instant) async throws {
+        switch result {
+        case .transferred(let n): progress += n
+        case .wantRead: try await waitReady(fd, .read, deadline: deadline, start: start, op: op)
+        case .wantWrite: try await waitReady(fd, .write, deadline: deadline, start: start, op: op)
+        case .closed:
+            if op == .writing { throw error(.connectionReset) }
+            throw error(.closedByPeer(received: received, expected: expected))
+        case .reset: throw error(.connectionReset)
+        case .failed(let text): throw error(.tls(op, text))
+        }
+    }
+
     private func waitReady(_ fd: Int32, _ interest: IOInterest, deadline: ContinuousClock.Instant,
-                           start: ContinuousClock.Instant) async throws {
-        let op: ProbeConnectionError.Operation = interest == .read ? .reading : .writing
+                           start: ContinuousClock.Instant, op: ProbeConnectionError.Operation? = nil) async throws {
+        let op: ProbeConnectionError.Operation = op ?? (interest == .read ? .reading : .writing)
         switch await loop.wait(fd: fd, for: interest, deadline: deadline) {
         case .ready: return
         case .timedOut: throw error(.timedOut(op, afterMs: Int(elapsedMs(since: start).rounded())))

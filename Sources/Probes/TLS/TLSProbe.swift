@@ -110,7 +110,7 @@ public enum TLSProbe {
             return report.failed(.setupFailed("event loop unavailable"), start: start)
         }
         let ctx: OpaquePointer
-        switch makeContext(caFile: caFile) {
+        switch TLSClient.makeContext(caFile: caFile) {
         case .success(let c): ctx = c
         case .failure(let f): return report.failed(f, start: start)
         }
@@ -129,28 +129,15 @@ public enum TLSProbe {
         report.address = connected.address.text
         report.connectMs = connected.latencyMs
 
-        guard let ssl = SSL_new(ctx) else {
-            return report.failed(.setupFailed("SSL_new: " + drainErrors()), start: start)
+        let ssl: OpaquePointer
+        switch TLSClient.makeSSL(ctx: ctx, fd: fd, name: name) {
+        case .success(let s): ssl = s
+        case .failure(let f): return report.failed(f, start: start)
         }
         defer { SSL_free(ssl) } // runs before closeSocket: declared later
-        guard cprobes_ssl_attach_socket(ssl, fd) == 1 else {
-            return report.failed(.setupFailed("could not attach socket BIO"), start: start)
-        }
-        if !name.isEmpty {
-            if IPAddress(literal: name) == nil {
-                // RFC 6066: SNI carries host names only.
-                guard cprobes_ssl_set_sni(ssl, name) == 1 else {
-                    return report.failed(.setupFailed("invalid server name \"\(name)\": " + drainErrors()), start: start)
-                }
-            }
-            // SSL_set1_host treats an IP literal as an address to match against IP SANs.
-            guard SSL_set1_host(ssl, name) == 1 else {
-                return report.failed(.setupFailed("invalid server name \"\(name)\": " + drainErrors()), start: start)
-            }
-        }
 
         let handshakeStart = ContinuousClock.now
-        if let failure = await handshake(ssl: ssl, fd: fd, loop: loop, deadline: deadline) {
+        if let failure = await TLSClient.handshake(ssl: ssl, fd: fd, loop: loop, deadline: deadline) {
             return report.failed(failure, start: start)
         }
         report.handshakeMs = elapsedMs(since: handshakeStart)
@@ -215,89 +202,6 @@ public enum TLSProbe {
                            protocolVersion: protocolVersion, cipher: cipher, certificate: certificate,
                            verification: verification, failure: nil)
         }
-    }
-
-    /// A client context that records but does not enforce verification (SSL_VERIFY_NONE still runs the
-    /// chain and host checks and stores the first error for SSL_get_verify_result).
-    private static func makeContext(caFile: String?) -> Result<OpaquePointer, TLSProbeFailure> {
-        ERR_clear_error()
-        guard let method = TLS_client_method(), let ctx = SSL_CTX_new(method) else {
-            return .failure(.setupFailed("SSL_CTX_new: " + drainErrors()))
-        }
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nil)
-        if let caFile {
-            guard SSL_CTX_load_verify_locations(ctx, caFile, nil) == 1 else {
-                SSL_CTX_free(ctx)
-                return .failure(.setupFailed("cannot load CA file \(caFile): " + drainErrors()))
-            }
-        } else {
-            guard SSL_CTX_set_default_verify_paths(ctx) == 1 else {
-                SSL_CTX_free(ctx)
-                return .failure(.setupFailed("cannot load the system CA store: " + drainErrors()))
-            }
-        }
-        ERR_clear_error()
-        return .success(ctx)
-    }
-
-    /// Drives SSL_connect until it completes; returns nil on success.
-    private static func handshake(ssl: OpaquePointer, fd: Int32, loop: EventLoop,
-                                  deadline: ContinuousClock.Instant) async -> TLSProbeFailure? {
-        while true {
-            ERR_clear_error()
-            let rc = SSL_connect(ssl)
-            let savedErrno = errno
-            if rc == 1 { return nil }
-            let interest: IOInterest
-            switch SSL_get_error(ssl, rc) {
-            case SSL_ERROR_WANT_READ:
-                interest = .read
-            case SSL_ERROR_WANT_WRITE:
-                interest = .write
-            case SSL_ERROR_ZERO_RETURN:
-                ERR_clear_error()
-                return .handshakeFailed("connection closed by peer")
-            case SSL_ERROR_SYSCALL:
-                let queued = drainErrors()
-                if !queued.isEmpty { return .handshakeFailed(queued) }
-                if savedErrno == ECONNRESET || savedErrno == EPIPE { return .handshakeFailed("connection reset by peer") }
-                if savedErrno != 0 && rc < 0 { return .handshakeFailed(errnoText(savedErrno)) }
-                return .handshakeFailed("connection closed by peer")
-            case SSL_ERROR_SSL:
-                let queued = drainErrors()
-                return .handshakeFailed(queued.isEmpty ? "protocol error" : queued)
-            case let other:
-                let queued = drainErrors()
-                return .handshakeFailed("SSL_get_error \(other)" + (queued.isEmpty ? "" : ": " + queued))
-            }
-            switch await loop.wait(fd: fd, for: interest, deadline: deadline) {
-            case .ready: continue
-            case .timedOut: return .handshakeTimedOut
-            case .cancelled: return .cancelled
-            case .aborted: return .handshakeFailed("socket closed locally")
-            case .failed(let e): return .handshakeFailed("event loop registration failed: " + errnoText(e))
-            }
-        }
-    }
-
-    /// Empties this thread's OpenSSL error queue into "reason; reason" text (reason strings such as
-    /// `wrong version number`, or the full `error:...` line when no reason string is known).
-    private static func drainErrors() -> String {
-        var parts: [String] = []
-        while true {
-            let code = ERR_get_error()
-            if code == 0 { break }
-            if let reason = ERR_reason_error_string(code) {
-                parts.append(String(cString: reason))
-            } else {
-                var buf = [CChar](repeating: 0, count: 256)
-                buf.withUnsafeMutableBufferPointer { b in
-                    if let base = b.baseAddress { ERR_error_string_n(code, base, b.count) }
-                }
-                parts.append(decodeCString(buf))
-            }
-        }
-        return parts.joined(separator: "; ")
     }
 
     private static func certificateInfo(_ cert: OpaquePointer) -> TLSCertificateInfo {

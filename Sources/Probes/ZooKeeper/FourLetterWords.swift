@@ -14,11 +14,12 @@ enum FourLetterWords {
     static let replyLimit = 1 << 20
 
     /// Sends `word` (e.g. `ruok`) on a fresh connection and reads the reply until the server closes.
-    static func send(_ word: String, to server: HostPort, deadline: ContinuousClock.Instant) async -> FourLetterWordReply {
+    static func send(_ word: String, to server: HostPort, deadline: ContinuousClock.Instant,
+                     tls: ProbeTLSOptions? = nil) async -> FourLetterWordReply {
         let connection: ProbeConnection
         do {
             connection = try await ProbeConnection.connect(host: server.host, port: server.port,
-                                                           timeout: remaining(until: deadline))
+                                                           timeout: remaining(until: deadline), tls: tls)
         } catch {
             return .failed(.connection(error, server: server, during: "Connecting for `\(word)`"))
         }

@@ -4,7 +4,8 @@
 /// `status` uses the four-letter words `ruok`, `srvr` and `mntr` (each on a fresh connection) plus a
 /// protocol-level session handshake, so a server with four-letter words disabled (the default
 /// `4lw.commands.whitelist` allows only `srvr`) is still told apart from one that is down.
-/// Plaintext only: TLS ports (2182 on MSK) and SASL are not supported.
+/// Pass `tls` for a secure client port (2182 on MSK): the four-letter words and the session then run
+/// over TLS, which ZooKeeper's secure port accepts. SASL is not supported.
 public enum ZooKeeperProbe {
     /// Probes every server of `connectString` concurrently.
     ///
@@ -12,14 +13,16 @@ public enum ZooKeeperProbe {
     ///   - connectString: A ZooKeeper connect string like `z-1.demo:2181,z-2.demo:2181/kafka`;
     ///     entries without a port use 2181. The chroot is ignored here.
     ///   - timeout: The time allowed for each server's whole probe.
+    ///   - tls: TLS options for a secure client port; nil for plaintext.
     /// - Returns: One status per server, in connect-string order. Per-server failures are reported in
     ///   ``ZooKeeperServerStatus/error``, not thrown.
     /// - Throws: ``ZooKeeperProbeError`` (`.invalidArgument`) when the connect string is invalid.
-    public static func status(_ connectString: String, timeout: Duration) async throws(ZooKeeperProbeError) -> [ZooKeeperServerStatus] {
+    public static func status(_ connectString: String, timeout: Duration,
+                              tls: ProbeTLSOptions? = nil) async throws(ZooKeeperProbeError) -> [ZooKeeperServerStatus] {
         let parsed = try parse(connectString)
         return await withTaskGroup(of: (Int, ZooKeeperServerStatus).self) { group in
             for (index, server) in parsed.hosts.enumerated() {
-                group.addTask { (index, await status(of: server, timeout: timeout)) }
+                group.addTask { (index, await status(of: server, timeout: timeout, tls: tls)) }
             }
             var results = [ZooKeeperServerStatus?](repeating: nil, count: parsed.hosts.count)
             for await (index, status) in group { results[index] = status }
@@ -40,18 +43,20 @@ public enum ZooKeeperProbe {
     ///   - connectString: A ZooKeeper connect string, optionally with a chroot.
     ///   - path: An absolute znode path such as `/brokers/ids`.
     ///   - timeout: The time allowed for each server tried.
+    ///   - tls: TLS options for a secure client port; nil for plaintext.
     /// - Returns: The child names, sorted.
     /// - Throws: ``ZooKeeperProbeError``: `.invalidArgument` for a bad connect string or path,
     ///   `.serverError(code:)` when the server rejects the request (``ZooKeeperProbeError/isNoNode``
     ///   for a missing node), or `.noServerAnswered` listing each server's failure.
-    public static func children(_ connectString: String, path: String, timeout: Duration) async throws(ZooKeeperProbeError) -> [String] {
+    public static func children(_ connectString: String, path: String, timeout: Duration,
+                                tls: ProbeTLSOptions? = nil) async throws(ZooKeeperProbeError) -> [String] {
         let parsed = try parse(connectString)
         let serverPath = try self.serverPath(path, chroot: parsed.chroot)
         var failures: [ZooKeeperProbeError] = []
         for server in parsed.hosts {
             let deadline = ContinuousClock.now.advanced(by: timeout)
             do throws(ZooKeeperProbeError) {
-                var session = try await ZooKeeperSession.open(server, deadline: deadline)
+                var session = try await ZooKeeperSession.open(server, deadline: deadline, tls: tls)
                 do throws(ZooKeeperProbeError) {
                     let names = try await session.children(of: serverPath, displayPath: path, deadline: deadline)
                     await session.close(deadline: deadline)
@@ -105,12 +110,12 @@ public enum ZooKeeperProbe {
 
     /// Probes one server: `ruok` first (which also tells whether it is reachable), then `srvr`,
     /// `mntr` and a session handshake concurrently.
-    static func status(of server: HostPort, timeout: Duration) async -> ZooKeeperServerStatus {
+    static func status(of server: HostPort, timeout: Duration, tls: ProbeTLSOptions? = nil) async -> ZooKeeperServerStatus {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         var status = ZooKeeperServerStatus(host: server.host, port: server.port)
         var problems: [String] = []
 
-        switch await FourLetterWords.send("ruok", to: server, deadline: deadline) {
+        switch await FourLetterWords.send("ruok", to: server, deadline: deadline, tls: tls) {
         case .failed(let error) where error.isConnectFailure:
             status.error = error.description
             return status
@@ -129,9 +134,9 @@ public enum ZooKeeperProbe {
             }
         }
 
-        async let srvrReply = FourLetterWords.send("srvr", to: server, deadline: deadline)
-        async let mntrReply = FourLetterWords.send("mntr", to: server, deadline: deadline)
-        async let session = sessionCheck(server, deadline: deadline)
+        async let srvrReply = FourLetterWords.send("srvr", to: server, deadline: deadline, tls: tls)
+        async let mntrReply = FourLetterWords.send("mntr", to: server, deadline: deadline, tls: tls)
+        async let session = sessionCheck(server, deadline: deadline, tls: tls)
 
         var figures = FourLetterWords.Figures()
         switch await srvrReply {
@@ -181,9 +186,10 @@ public enum ZooKeeperProbe {
     }
 
     /// Opens and closes a session; returns the negotiated session timeout in ms.
-    private static func sessionCheck(_ server: HostPort, deadline: ContinuousClock.Instant) async -> Result<Int32, ZooKeeperProbeError> {
+    private static func sessionCheck(_ server: HostPort, deadline: ContinuousClock.Instant,
+                                     tls: ProbeTLSOptions?) async -> Result<Int32, ZooKeeperProbeError> {
         do {
-            var session = try await ZooKeeperSession.open(server, deadline: deadline)
+            var session = try await ZooKeeperSession.open(server, deadline: deadline, tls: tls)
             await session.close(deadline: deadline)
             return .success(session.negotiatedTimeoutMs)
         } catch {

@@ -28,11 +28,12 @@ struct ZooKeeperSession {
     }
 
     /// Connects to `server` and performs the session handshake (ConnectRequest / ConnectResponse).
-    static func open(_ server: HostPort, deadline: ContinuousClock.Instant) async throws(ZooKeeperProbeError) -> ZooKeeperSession {
+    static func open(_ server: HostPort, deadline: ContinuousClock.Instant,
+                     tls: ProbeTLSOptions? = nil) async throws(ZooKeeperProbeError) -> ZooKeeperSession {
         let connection: ProbeConnection
         do {
             connection = try await ProbeConnection.connect(host: server.host, port: server.port,
-                                                           timeout: remaining(until: deadline))
+                                                           timeout: remaining(until: deadline), tls: tls)
         } catch {
             throw .connection(error, server: server, during: "Connecting")
         }

@@ -71,8 +71,9 @@ public enum ProbeModules {
         let value = LuaValue.table(options)
         let (host, port) = try hostAndPort(value)
         let timeout = try seconds(value["timeout"])
-        return PreparedCall(request: ["host": .string(host), "port": .integer(port)], target: "\(host):\(port)") { _ in
-            let answer = try await KafkaWireProbe.apiVersions(host: host, port: Int(port), timeout: .milliseconds(Int64(timeout * 1000)))
+        let tls = try tlsOptions(value["tls"])
+        return PreparedCall(request: ["host": .string(host), "port": .integer(port), "tls": tlsRequest(tls)], target: "\(host):\(port)") { _ in
+            let answer = try await KafkaWireProbe.apiVersions(host: host, port: Int(port), timeout: .milliseconds(Int64(timeout * 1000)), tls: tls)
             return PrimitiveResult([
                 "error_code": .integer(Int64(answer.errorCode)), "request_version": .integer(Int64(answer.requestVersion)),
                 "apis": .table(LuaTable(array: answer.apis.map { api in
@@ -89,8 +90,9 @@ public enum ProbeModules {
             throw LuaHostError("bad argument #1: expected a table {bootstrap = \"b-1:9092,b-2:9092\", timeout =}")
         }
         let timeout = try seconds(LuaValue.table(options)["timeout"])
-        return PreparedCall(request: ["bootstrap": .string(bootstrap)], target: bootstrap) { _ in
-            let cluster = try await KafkaWireProbe.metadata(bootstrap: bootstrap, timeout: .milliseconds(Int64(timeout * 1000)))
+        let tls = try tlsOptions(LuaValue.table(options)["tls"])
+        return PreparedCall(request: ["bootstrap": .string(bootstrap), "tls": tlsRequest(tls)], target: bootstrap) { _ in
+            let cluster = try await KafkaWireProbe.metadata(bootstrap: bootstrap, timeout: .milliseconds(Int64(timeout * 1000)), tls: tls)
             let summary = cluster.summary
             func ids(_ list: [Int32]) -> LuaValue { .table(LuaTable(array: list.map { .integer(Int64($0)) })) }
             var result = LuaTable(fields: [
@@ -200,9 +202,10 @@ public enum ProbeModules {
         guard case .string(let connect) = arguments.first ?? .nil, !connect.isEmpty else {
             throw LuaHostError("bad argument #1 (connect_string): expected a string such as \"z-1:2181,z-2:2181/kafka\"")
         }
-        let timeout = try seconds(arguments.count > 1 ? arguments[1] : .nil)
-        return PreparedCall(request: ["connect_string": .string(connect), "timeout": .number(timeout)], target: connect) { _ in
-            let servers = try await ZooKeeperProbe.status(connect, timeout: .milliseconds(Int64(timeout * 1000)))
+        let (timeout, tls) = try zooKeeperOptions(arguments.count > 1 ? arguments[1] : .nil, connect: connect)
+        return PreparedCall(request: ["connect_string": .string(connect), "timeout": .number(timeout), "tls": tlsRequest(tls)],
+                            target: connect) { _ in
+            let servers = try await ZooKeeperProbe.status(connect, timeout: .milliseconds(Int64(timeout * 1000)), tls: tls)
             return PrimitiveResult(.table(LuaTable(array: servers.map(statusValue))))
         }
     }
@@ -215,9 +218,10 @@ public enum ProbeModules {
         guard arguments.count > 1, case .string(let path) = arguments[1], path.hasPrefix("/") else {
             throw LuaHostError("bad argument #2 (path): expected an absolute path such as \"/brokers/ids\"")
         }
-        let timeout = try seconds(arguments.count > 2 ? arguments[2] : .nil)
-        return PreparedCall(request: ["connect_string": .string(connect), "path": .string(path)], target: "\(connect) \(path)") { _ in
-            let children = try await ZooKeeperProbe.children(connect, path: path, timeout: .milliseconds(Int64(timeout * 1000)))
+        let (timeout, tls) = try zooKeeperOptions(arguments.count > 2 ? arguments[2] : .nil, connect: connect)
+        return PreparedCall(request: ["connect_string": .string(connect), "path": .string(path), "tls": tlsRequest(tls)],
+                            target: "\(connect) \(path)") { _ in
+            let children = try await ZooKeeperProbe.children(connect, path: path, timeout: .milliseconds(Int64(timeout * 1000)), tls: tls)
             return PrimitiveResult(.table(LuaTable(array: children.map(LuaValue.string))))
         }
     }
@@ -276,6 +280,42 @@ public enum ProbeModules {
             if let failure = result.failure { table.fields["error"] = .string(failure.description) }
             return PrimitiveResult(.table(table))
         }
+    }
+
+    /// A `tls` option: `true` for TLS with the system trust store, or a table
+    /// `{server_name, ca_file, verify = true}`; nil or false for plaintext.
+    private static func tlsOptions(_ value: LuaValue) throws -> ProbeTLSOptions? {
+        switch value {
+        case .nil, .boolean(false): return nil
+        case .boolean(true): return ProbeTLSOptions()
+        case .table:
+            let verify = value["verify"]
+            guard verify == .nil || verify.boolValue != nil else { throw LuaHostError("tls.verify must be true or false") }
+            return ProbeTLSOptions(serverName: value["server_name"].stringValue, caFile: value["ca_file"].stringValue,
+                                   verify: verify.boolValue ?? true)
+        default: throw LuaHostError("tls must be true or a table {server_name, ca_file, verify}, got \(value)")
+        }
+    }
+
+    /// ZooKeeper's options: a number (the timeout) or `{timeout, tls}`. TLS is on by default
+    /// when every server of the connect string uses 2182, ZooKeeper's (and MSK's) TLS port.
+    private static func zooKeeperOptions(_ value: LuaValue, connect: String) throws -> (Double, ProbeTLSOptions?) {
+        let onTLSPort = (try? ConnectionStrings.zooKeeper(connect).hosts.allSatisfy { $0.port == 2182 }) ?? false
+        switch value {
+        case .table:
+            let tls = value["tls"] == .nil ? (onTLSPort ? ProbeTLSOptions() : nil) : try tlsOptions(value["tls"])
+            return (try seconds(value["timeout"]), tls)
+        default:
+            return (try seconds(value), onTLSPort ? ProbeTLSOptions() : nil)
+        }
+    }
+
+    private static func tlsRequest(_ tls: ProbeTLSOptions?) -> LuaValue {
+        guard let tls else { return false }
+        var table = LuaTable(fields: ["verify": .boolean(tls.verify)])
+        if let name = tls.serverName { table.fields["server_name"] = .string(name) }
+        if let file = tls.caFile { table.fields["ca_file"] = .string(file) }
+        return .table(table)
     }
 
     /// The `host` and `port` fields every socket probe takes.

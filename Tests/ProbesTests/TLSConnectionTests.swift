@@ -1,0 +1,209 @@
+import Foundation
+import Glibc
+@testable import Probes
+import Testing
+
+/// stunnel4 on 127.0.0.1 terminating TLS in front of a given backend port.
+private final class StunnelForwarder: Sendable {
+    let port: Int
+    let process: ChildProcess
+    let logPath: String
+
+    private init(port: Int, process: ChildProcess, logPath: String) {
+        self.port = port
+        self.process = process
+        self.logPath = logPath
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    static func start(pki: TestPKI, leaf: TestLeaf, backendPort: Int, name: String) async throws -> StunnelForwarder {
+        let (cert, key) = try await pki.issue(leaf)
+        var lastLog = ""
+        for attempt in 0..<3 {
+            let port = try unusedLoopbackPort()
+            let conf = "\(pki.dir)/stunnel-fwd-\(name)-\(attempt).conf"
+            try """
+            foreground = yes
+            pid =
+            debug = 5
+            [forward]
+            accept = 127.0.0.1:\(port)
+            connect = 127.0.0.1:\(backendPort)
+            cert = \(cert)
+            key = \(key)
+            """.write(toFile: conf, atomically: true, encoding: .utf8)
+            let logPath = "\(pki.dir)/stunnel-fwd-\(name)-\(attempt).log"
+            let p = try ChildProcess.spawn("/usr/bin/stunnel4", [conf], log: logPath)
+            let server = StunnelForwarder(port: port, process: p, logPath: logPath)
+            if try await server.waitUntilAccepting() { return server }
+            lastLog = server.log
+            await p.stop()
+        }
+        throw TLSFixtureError(description: "stunnel did not start:\n\(lastLog)")
+    }
+
+    private func waitUntilAccepting() async throws -> Bool {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(15))
+        while ContinuousClock.now < deadline {
+            guard process.isRunning else { return false }
+            if await TCPProbe.probe(host: "127.0.0.1", port: port, timeout: .milliseconds(500)).ok { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
+    func stop() async { await process.stop() }
+}
+
+/// Makes a PKI, starts stunnel forwarding to `backendPort`, runs `body`, and always cleans up.
+private func withForwarder<T: Sendable>(_ leaf: TestLeaf = .valid, backendPort: Int, name: String,
+                                        _ body: (StunnelForwarder, TestPKI) async throws -> T) async throws -> T {
+    let pki = try await TestPKI.make()
+    defer { pki.remove() }
+    let forwarder = try await StunnelForwarder.start(pki: pki, leaf: leaf, backendPort: backendPort, name: name)
+    do {
+        let result = try await body(forwarder, pki)
+        await forwarder.stop()
+        return result
+    } catch {
+        await forwarder.stop()
+        throw error
+    }
+}
+
+/// On a background thread: accepts one connection, reads a four-letter word, answers `reply` and closes.
+private func startFourLetterWordServer(_ listener: TestSocket, reply: String) {
+    let lfd = listener.fd
+    _ = startDetachedThread {
+        let c = accept(lfd, nil, nil)
+        guard c >= 0 else { return }
+        var buf = [UInt8](repeating: 0, count: 4)
+        var got = 0
+        while got < 4 {
+            let n = buf.withUnsafeMutableBytes { recv(c, $0.baseAddress.map { $0 + got }, 4 - got, 0) }
+            if n <= 0 { break }
+            got += n
+        }
+        let bytes = Array(reply.utf8)
+        _ = bytes.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        _ = Glibc.close(c)
+    }
+}
+
+@Suite("ProbeConnection over TLS", .serialized, .timeLimit(.minutes(1)))
+struct TLSConnectionTests {
+    @Test func echoOverTLS() async throws {
+        let listener = try makeListener()
+        startEchoServer(listener)
+        try await withForwarder(backendPort: listener.port, name: "echo") { forwarder, pki in
+            let tls = ProbeTLSOptions(serverName: "localhost", caFile: pki.caFile)
+            let connection = try await ProbeConnection.connect(host: "127.0.0.1", port: forwarder.port,
+                                                               timeout: .seconds(5), tls: tls)
+            defer { connection.close() }
+            #expect(connection.isTLS)
+            let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+            // Larger than one TLS record, so several SSL_read calls are needed.
+            let payload = (0..<40_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            try await connection.write(payload, deadline: deadline)
+            let echoed = try await connection.read(exactly: payload.count, deadline: deadline)
+            #expect(echoed == payload)
+            try await connection.write(Array("hello".utf8), deadline: deadline)
+            #expect(try await connection.read(exactly: 5, deadline: deadline) == Array("hello".utf8))
+        }
+    }
+
+    @Test func ipLiteralHostVerifiesAgainstIPSAN() async throws {
+        let listener = try makeListener()
+        startEchoServer(listener)
+        try await withForwarder(backendPort: listener.port, name: "ip") { forwarder, pki in
+            let connection = try await ProbeConnection.connect(host: "127.0.0.1", port: forwarder.port, timeout: .seconds(5),
+                                                               tls: ProbeTLSOptions(caFile: pki.caFile))
+            defer { connection.close() }
+            let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+            try await connection.write([1, 2, 3], deadline: deadline)
+            #expect(try await connection.read(exactly: 3, deadline: deadline) == [1, 2, 3])
+        }
+    }
+
+    @Test func verificationFailureWithoutCAFile() async throws {
+        let listener = try makeListener()
+        try await withForwarder(backendPort: listener.port, name: "noca") { forwarder, _ in
+            let tls = ProbeTLSOptions(serverName: "localhost")
+            do {
+                let connection = try await ProbeConnection.connect(host: "127.0.0.1", port: forwarder.port,
+                                                                   timeout: .seconds(5), tls: tls)
+                connection.close()
+                Issue.record("connect succeeded although the test CA is not trusted")
+            } catch let error as ProbeConnectionError {
+                let text = error.description
+                #expect(text.contains("failed verification"), "\(text)")
+                #expect(text.contains("local issuer certificate") || text.contains("self-signed")
+                        || text.contains("unable to"), "\(text)")
+            }
+        }
+    }
+
+    @Test func wrongNameFailsUnlessVerifyIsOff() async throws {
+        let listener = try makeListener()
+        // Two accepts: stunnel may open a backend connection for the rejected client too.
+        startEchoServer(listener)
+        startEchoServer(listener)
+        try await withForwarder(.wrongName, backendPort: listener.port, name: "wrongname") { forwarder, pki in
+            await #expect {
+                _ = try await ProbeConnection.connect(host: "127.0.0.1", port: forwarder.port, timeout: .seconds(5),
+                                                      tls: ProbeTLSOptions(serverName: "localhost", caFile: pki.caFile))
+            } throws: { error in
+                "\(error)".contains("hostname mismatch")
+            }
+            let connection = try await ProbeConnection.connect(
+                host: "127.0.0.1", port: forwarder.port, timeout: .seconds(5),
+                tls: ProbeTLSOptions(serverName: "localhost", verify: false))
+            defer { connection.close() }
+            let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+            try await connection.write([9, 8], deadline: deadline)
+            #expect(try await connection.read(exactly: 2, deadline: deadline) == [9, 8])
+        }
+    }
+
+    @Test func handshakeAgainstPlainServerFails() async throws {
+        let listener = try makeListener()
+        startSendAndCloseServer(listener, payload: Array("HTTP/1.0 400 Bad Request\r\n\r\n".utf8))
+        await #expect {
+            _ = try await ProbeConnection.connect(host: "127.0.0.1", port: listener.port, timeout: .seconds(5),
+                                                  tls: ProbeTLSOptions(serverName: "localhost"))
+        } throws: { error in
+            "\(error)".contains("TLS handshake")
+        }
+    }
+
+    @Test func zooKeeperFourLetterWordOverTLS() async throws {
+        let listener = try makeListener()
+        startFourLetterWordServer(listener, reply: "imok")
+        try await withForwarder(backendPort: listener.port, name: "zk4lw") { forwarder, pki in
+            let server = HostPort(host: "127.0.0.1", port: forwarder.port)
+            let reply = await FourLetterWords.send("ruok", to: server,
+                                                   deadline: ContinuousClock.now.advanced(by: .seconds(5)),
+                                                   tls: ProbeTLSOptions(serverName: "localhost", caFile: pki.caFile))
+            guard case .answered(let text) = reply else {
+                Issue.record("unexpected reply \(reply)")
+                return
+            }
+            #expect(text == "imok")
+        }
+    }
+
+    @Test func kafkaApiVersionsOverTLS() async throws {
+        let cluster = try await KafkaMockCluster.start(brokers: 1, topics: ["t:1:1"])
+        defer { cluster.stop() }
+        let broker = try #require(cluster.brokers.first)
+        try await withForwarder(backendPort: broker.port, name: "kafka") { forwarder, pki in
+            let versions = try await KafkaWireProbe.apiVersions(
+                host: "127.0.0.1", port: forwarder.port, timeout: .seconds(5),
+                tls: ProbeTLSOptions(serverName: "localhost", caFile: pki.caFile))
+            #expect(versions.errorCode == 0)
+            let metadata = try #require(versions.range(for: 3))
+            #expect(metadata.minVersion <= 1 && metadata.maxVersion >= 1)
+        }
+    }
+}
