@@ -3,65 +3,13 @@ import Glibc
 @testable import Probes
 import Testing
 
-/// stunnel4 on 127.0.0.1 terminating TLS in front of a given backend port.
-private final class StunnelForwarder: Sendable {
-    let port: Int
-    let process: ChildProcess
-    let logPath: String
-
-    private init(port: Int, process: ChildProcess, logPath: String) {
-        self.port = port
-        self.process = process
-        self.logPath = logPath
-    }
-
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-    static func start(pki: TestPKI, leaf: TestLeaf, backendPort: Int, name: String) async throws -> StunnelForwarder {
-        let (cert, key) = try await pki.issue(leaf)
-        var lastLog = ""
-        for attempt in 0..<3 {
-            let port = try unusedLoopbackPort()
-            let conf = "\(pki.dir)/stunnel-fwd-\(name)-\(attempt).conf"
-            try """
-            foreground = yes
-            pid =
-            debug = 5
-            [forward]
-            accept = 127.0.0.1:\(port)
-            connect = 127.0.0.1:\(backendPort)
-            cert = \(cert)
-            key = \(key)
-            """.write(toFile: conf, atomically: true, encoding: .utf8)
-            let logPath = "\(pki.dir)/stunnel-fwd-\(name)-\(attempt).log"
-            let p = try ChildProcess.spawn("/usr/bin/stunnel4", [conf], log: logPath)
-            let server = StunnelForwarder(port: port, process: p, logPath: logPath)
-            if try await server.waitUntilAccepting() { return server }
-            lastLog = server.log
-            await p.stop()
-        }
-        throw TLSFixtureError(description: "stunnel did not start:\n\(lastLog)")
-    }
-
-    private func waitUntilAccepting() async throws -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: .seconds(15))
-        while ContinuousClock.now < deadline {
-            guard process.isRunning else { return false }
-            if await TCPProbe.probe(host: "127.0.0.1", port: port, timeout: .milliseconds(500)).ok { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return false
-    }
-
-    func stop() async { await process.stop() }
-}
-
 /// Makes a PKI, starts stunnel forwarding to `backendPort`, runs `body`, and always cleans up.
 private func withForwarder<T: Sendable>(_ leaf: TestLeaf = .valid, backendPort: Int, name: String,
-                                        _ body: (StunnelForwarder, TestPKI) async throws -> T) async throws -> T {
+                                        _ body: (StunnelServer, TestPKI) async throws -> T) async throws -> T {
     let pki = try await TestPKI.make()
     defer { pki.remove() }
-    let forwarder = try await StunnelForwarder.start(pki: pki, leaf: leaf, backendPort: backendPort, name: name)
+    let (cert, key) = try await pki.issue(leaf)
+    let forwarder = try await StunnelServer.start(pki: pki, cert: cert, key: key, name: "fwd-\(name)", backendPort: backendPort)
     do {
         let result = try await body(forwarder, pki)
         await forwarder.stop()

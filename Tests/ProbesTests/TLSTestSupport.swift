@@ -253,14 +253,15 @@ func unusedLoopbackPort() throws -> Int {
     return port
 }
 
-/// One stunnel4 process terminating TLS on 127.0.0.1:`port` in front of a silent backend listener.
+/// One stunnel4 process terminating TLS on 127.0.0.1:`port` in front of a backend: a silent
+/// listener of its own, or a port the test gives (an echo server, a mock Kafka broker).
 final class StunnelServer: Sendable {
     let port: Int
     let process: ChildProcess
     let logPath: String
-    let backend: SilentListener
+    let backend: SilentListener?
 
-    private init(port: Int, process: ChildProcess, logPath: String, backend: SilentListener) {
+    private init(port: Int, process: ChildProcess, logPath: String, backend: SilentListener?) {
         self.port = port
         self.process = process
         self.logPath = logPath
@@ -269,8 +270,9 @@ final class StunnelServer: Sendable {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    static func start(pki: TestPKI, cert: String, key: String, name: String) async throws -> StunnelServer {
-        let backend = try SilentListener()
+    static func start(pki: TestPKI, cert: String, key: String, name: String, backendPort: Int? = nil) async throws -> StunnelServer {
+        let backend = backendPort == nil ? try SilentListener() : nil
+        let target = backendPort ?? backend?.port ?? 0
         // Pick a free port; retry if another process grabs it between our probe and stunnel's bind.
         var lastLog = ""
         for _ in 0..<3 {
@@ -282,7 +284,7 @@ final class StunnelServer: Sendable {
             debug = 5
             [probe]
             accept = 127.0.0.1:\(port)
-            connect = 127.0.0.1:\(backend.port)
+            connect = 127.0.0.1:\(target)
             cert = \(cert)
             key = \(key)
             """.write(toFile: conf, atomically: true, encoding: .utf8)
