@@ -50,13 +50,15 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "CCurlShim", dependencies: ["CCurl"], path: "Sources/CCurlShim"),
-        .target(name: "AWSKit", dependencies: ["COpenSSL", "CCurl", "CCurlShim"], swiftSettings: swiftSettings),
+        // HTTP over libcurl for AWSKit and Probes; the only module that imports curl.
+        .target(name: "HTTPClient", dependencies: ["CCurl", "CCurlShim"], swiftSettings: swiftSettings),
+        .target(name: "AWSKit", dependencies: ["COpenSSL", "HTTPClient"], swiftSettings: swiftSettings),
         // epoll and eventfd, which Swift's Glibc module does not bring in, and OpenSSL's macros.
         .target(name: "CProbesShim", dependencies: ["COpenSSL"], path: "Sources/CProbesShim"),
         .target(name: "Probes", dependencies: ["CProbesShim", "COpenSSL"], swiftSettings: swiftSettings),
         .target(
             name: "RunbookEngine",
-            dependencies: ["LuaKit", "AWSKit", "Probes", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["LuaKit", "HTTPClient", "AWSKit", "Probes", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -96,7 +98,7 @@ let package = Package(
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RunbookEngineTests",
-            dependencies: ["RunbookEngine", "LuaKit", "AWSKit", "TestSupport"],
+            dependencies: ["RunbookEngine", "LuaKit", "HTTPClient", "AWSKit", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -106,9 +108,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ProbesTests", dependencies: ["Probes"], swiftSettings: swiftSettings),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AWSKitTests",
-            dependencies: ["AWSKit", "TestSupport"],
+            dependencies: ["AWSKit", "HTTPClient", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

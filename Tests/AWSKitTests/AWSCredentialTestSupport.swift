@@ -1,5 +1,6 @@
 @testable import AWSKit
 import Foundation
+import HTTPClient
 import TestSupport
 import Testing
 

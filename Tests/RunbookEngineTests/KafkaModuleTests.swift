@@ -1,5 +1,6 @@
 import AWSKit
 import Foundation
+import HTTPClient
 import LuaKit
 import RunbookEngine
 import Testing

@@ -1,4 +1,5 @@
 public import Foundation
+public import HTTPClient
 
 /// A successful answer from an AWS service.
 public struct AWSResponse: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 
 /// An error answer from an AWS service: which call, the service's error code and message,
 /// the HTTP status and the request id. It never holds a header value or a credential.

@@ -1,4 +1,5 @@
 import Foundation
+public import HTTPClient
 
 /// Finds credentials the way the AWS CLI (botocore) does, trying each source in turn.
 ///

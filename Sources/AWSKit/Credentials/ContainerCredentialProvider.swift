@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 
 /// Credentials from the ECS / EKS Pod Identity container endpoint.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 
 /// What one link of the chain found: credentials, or a note on where it looked.
 enum CredentialLookup: Sendable {

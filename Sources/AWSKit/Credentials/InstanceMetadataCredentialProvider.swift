@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 
 /// Credentials of the EC2 instance role, through IMDSv2.
 ///

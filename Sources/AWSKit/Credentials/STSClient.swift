@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 
 /// The two STS calls the chain makes, over the Query protocol.
 ///

@@ -1,5 +1,6 @@
 public import AWSKit
 public import Foundation
+public import HTTPClient
 import LuaKit
 
 /// Where AWS calls go and as whom: resolved by the CLI from `--region`, `--profile`,

@@ -1,4 +1,4 @@
-public import AWSKit
+public import HTTPClient
 import LuaKit
 import Probes
 

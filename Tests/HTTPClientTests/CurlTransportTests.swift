@@ -1,4 +1,4 @@
-import AWSKit
+import HTTPClient
 import Foundation
 import Testing
 import TestSupport
