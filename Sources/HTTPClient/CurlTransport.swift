@@ -7,7 +7,8 @@ import Synchronization
 /// process, so a hundred concurrent calls cost a hundred sockets, not a hundred
 /// threads, and connections are reused between calls to the same host.
 ///
-/// TLS is verified against the system CA store; proxies come from the environment
+/// TLS is verified against the system CA store, or against the request's
+/// ``HTTPRequest/caFile`` alone when it names one; proxies come from the environment
 /// (`https_proxy`, `no_proxy`), as libcurl reads them.
 ///
 /// ```swift
@@ -16,7 +17,8 @@ import Synchronization
 public final class CurlTransport: HTTPTransport {
     /// The process's transport.
     public static let shared = CurlTransport()
-    /// The largest response body accepted; larger ones fail as `responseTooLarge`.
+    /// The largest response body accepted: larger ones fail as `responseTooLarge`, or, for a
+    /// request with ``HTTPRequest/maxBody``, are cut here and marked truncated.
     public static let maximumBody = 64 << 20
 
     private let started = Mutex<CurlLoop?>(nil)
@@ -34,6 +36,10 @@ public final class CurlTransport: HTTPTransport {
         }
     }
 
+    /// Sends `request` on the loop thread and waits for the answer without holding a thread.
+    ///
+    /// - Throws: ``HTTPTransportError`` when no response arrived, or when the body passed
+    ///   ``maximumBody`` and the request set no ``HTTPRequest/maxBody``.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let transfer = CurlTransfer(request)
         return try await withTaskCancellationHandler {
@@ -56,11 +62,17 @@ final class CurlTransfer: @unchecked Sendable {
     var status = 0
     var headers: [(name: String, value: String)] = []
     var body: [UInt8] = []
+    /// The most body bytes kept: the request's maxBody within the hard cap.
+    let bodyLimit: Int
+    /// The body passed `bodyLimit` for a request without maxBody: the transfer fails.
     var tooLarge = false
+    /// The body passed the request's maxBody: the transfer stopped and answers with what it kept.
+    var truncated = false
     let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
     init(_ request: HTTPRequest) {
         self.request = request
+        bodyLimit = min(max(0, request.maxBody ?? CurlTransport.maximumBody), CurlTransport.maximumBody)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
 
@@ -138,7 +150,7 @@ final class CurlLoop: @unchecked Sendable {
                 guard let easy = ccurl_done_handle(message, &code),
                     let transfer = active.values.first(where: { $0.handle == easy })
                 else { continue }
-                end(transfer, on: multi, with: code == CURLE_OK ? response(of: transfer) : .failure(error(code, transfer)))
+                end(transfer, on: multi, with: result(code, transfer))
             }
             _ = curl_multi_poll(multi, nil, 0, 1000, nil)
         }
@@ -163,6 +175,12 @@ final class CurlLoop: @unchecked Sendable {
         set(ccurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, context))
         set(ccurl_easy_setopt_data_fn(easy, CURLOPT_HEADERFUNCTION, curlWriteHeader))
         set(ccurl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, context))
+        if let caFile = request.caFile {
+            set(ccurl_easy_setopt_string(easy, CURLOPT_CAINFO, caFile))
+            // Debian's libcurl also trusts /etc/ssl/certs through its built-in CA path; the
+            // request asked for this file alone.
+            set(ccurl_easy_setopt_pointer(easy, CURLOPT_CAPATH, nil))
+        }
         switch request.method {
         case "GET" where request.body.isEmpty: set(ccurl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1))
         case "HEAD": set(ccurl_easy_setopt_long(easy, CURLOPT_NOBODY, 1))
@@ -187,12 +205,19 @@ final class CurlLoop: @unchecked Sendable {
         set(ccurl_easy_setopt_pointer(easy, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list)))
         transfer.handle = easy
         guard failed == CURLE_OK else {
+            let error = error(failed, transfer)
             cleanUp(transfer)
-            transfer.finish(.failure(HTTPTransportError(.other, "cannot set up the request: \(String(cString: curl_easy_strerror(failed)))")))
+            transfer.finish(.failure(error))
+            return
+        }
+        let added = curl_multi_add_handle(multi, easy)
+        guard added == CURLM_OK else {
+            // Not in the multi handle, so no completion message would ever finish it.
+            cleanUp(transfer)
+            transfer.finish(.failure(HTTPTransportError(.other, "libcurl did not take the transfer: \(String(cString: curl_multi_strerror(added)))")))
             return
         }
         active[ObjectIdentifier(transfer)] = transfer
-        _ = curl_multi_add_handle(multi, easy)
     }
 
     private func end(_ transfer: CurlTransfer, on multi: UnsafeMutableRawPointer, with result: Result<HTTPResponse, any Error>) {
@@ -209,16 +234,18 @@ final class CurlLoop: @unchecked Sendable {
         transfer.headerList = nil
     }
 
-    private func response(of transfer: CurlTransfer) -> Result<HTTPResponse, any Error> {
-        if transfer.tooLarge {
-            return .failure(HTTPTransportError(.responseTooLarge, "more than \(CurlTransport.maximumBody) bytes from \(host(transfer))"))
+    /// What a finished transfer answers: its response, or why there is none.
+    private func result(_ code: CURLcode, _ transfer: CurlTransfer) -> Result<HTTPResponse, any Error> {
+        // A body cut at maxBody stops the transfer with a write error, yet what arrived is the answer.
+        guard code == CURLE_OK || (transfer.truncated && code == CURLE_WRITE_ERROR) else {
+            return .failure(error(code, transfer))
         }
         var status = 0
         if let handle = transfer.handle { _ = ccurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status) }
-        return .success(HTTPResponse(status: status, headers: transfer.headers, body: transfer.body))
+        return .success(HTTPResponse(status: status, headers: transfer.headers, body: transfer.body, truncated: transfer.truncated))
     }
 
-    /// The one place a CURLcode becomes an error.
+    /// The one place a CURLcode becomes an error, for a failed setup step or a failed transfer.
     private func error(_ code: CURLcode, _ transfer: CurlTransfer) -> HTTPTransportError {
         if transfer.tooLarge {
             return HTTPTransportError(.responseTooLarge, "more than \(CurlTransport.maximumBody) bytes from \(host(transfer))")
@@ -251,12 +278,15 @@ private let curlWriteBody: ccurl_data_fn = { data, size, count, context in
     guard let data, let context else { return 0 }
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
-    guard transfer.body.count + length <= CurlTransport.maximumBody else {
-        transfer.tooLarge = true
-        return 0
-    }
+    let room = transfer.bodyLimit - transfer.body.count
+    let kept = min(length, room)
     data.withMemoryRebound(to: UInt8.self, capacity: length) {
-        transfer.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+        transfer.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: kept))
+    }
+    guard kept == length else {
+        // Answering fewer bytes than given makes curl stop reading and end the transfer.
+        if transfer.request.maxBody == nil { transfer.tooLarge = true } else { transfer.truncated = true }
+        return 0
     }
     return length
 }

@@ -4,14 +4,18 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     /// The headers of the final response, in order.
     public var headers: [(name: String, value: String)]
-    /// The body.
+    /// The body, or its first ``HTTPRequest/maxBody`` bytes when ``truncated``.
     public var body: [UInt8]
+    /// True when the server sent more than the request's ``HTTPRequest/maxBody`` and the rest
+    /// was not read.
+    public var truncated: Bool
 
     /// A response with the given parts.
-    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [], truncated: Bool = false) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.truncated = truncated
     }
 
     /// The first header named `name`, compared without case.

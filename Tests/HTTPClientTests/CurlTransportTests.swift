@@ -89,6 +89,41 @@ struct CurlTransportTests {
         #expect(error?.kind == .responseTooLarge)
     }
 
+    /// The server sends 4 KiB of an announced 8 KiB and then stalls: only a transfer that stops
+    /// at maxBody answers before the timeout.
+    @Test func maxBodyStopsReadingAndAnswersTruncated() async throws {
+        let response = try await transport.send(HTTPRequest(
+            method: "GET", url: server.url + "/stall?bytes=4096&ms=10000", timeout: .seconds(5), maxBody: 1000))
+        #expect(response.status == 200)
+        #expect(response.truncated)
+        #expect(response.body == Array(repeating: UInt8(ascii: "x"), count: 1000))
+        #expect(response.header("content-type") == "text/plain")
+    }
+
+    @Test func aBodyOfExactlyMaxBodyIsWhole() async throws {
+        let response = try await transport.send(HTTPRequest(method: "GET", url: server.url + "/big?bytes=1000", maxBody: 1000))
+        #expect(!response.truncated)
+        #expect(response.body.count == 1000)
+    }
+
+    @Test func maxBodyPastTheHardCapIsCutAtTheCap() async throws {
+        let response = try await transport.send(HTTPRequest(
+            method: "GET", url: server.url + "/big?bytes=\(CurlTransport.maximumBody + 10)", timeout: .seconds(20), maxBody: .max))
+        #expect(response.truncated)
+        #expect(response.body.count == CurlTransport.maximumBody)
+    }
+
+    /// A CA file replaces the system store, so one that cannot be read fails the TLS setup
+    /// (the plain HTTP server never gets as far as a handshake).
+    @Test func anUnreadableCAFileFailsTheTLSSetup() async throws {
+        let url = "https://127.0.0.1:\(server.port)/echo"
+        let error = await #expect(throws: HTTPTransportError.self) {
+            try await self.transport.send(HTTPRequest(method: "GET", url: url, timeout: .seconds(5), caFile: "/nonexistent/ca.pem"))
+        }
+        #expect(error?.kind == .tls)
+        #expect(error?.message.contains("/nonexistent/ca.pem") == true)
+    }
+
     @Test func cancellingTheTaskCancelsTheTransfer() async throws {
         let (transport, url) = (transport, server.url + "/slow?ms=5000")
         let task = Task { try await transport.send(HTTPRequest(method: "GET", url: url)) }

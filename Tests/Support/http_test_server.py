@@ -6,6 +6,9 @@ Prints its port on the first line of stdout, then serves until killed. Endpoints
   /status/N        answers with status N
   /reset           closes the connection without an answer
   /big?bytes=N     N bytes of 'x'
+  /stall?bytes=N&ms=M
+                   announces 2N bytes, sends N bytes of 'x', then waits M ms and closes: a client
+                   that reads to the end times out, one that stops after fewer bytes answers at once
   /connections     how many TCP connections the server accepted
   /flaky?key=K&fail=N&status=S&code=C
                    the first N requests for key K get status S with an AWS JSON error C,
@@ -100,6 +103,16 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("x-amzn-RequestId", "req-%s-%d" % (key, count))
             self.end_headers()
             self.wfile.write(body)
+        elif url.path == "/stall":
+            sent = int(query.get("bytes", ["1000"])[0])
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(2 * sent))
+            self.end_headers()
+            self.wfile.write(b"x" * sent)
+            self.wfile.flush()
+            time.sleep(int(query.get("ms", ["5000"])[0]) / 1000)
+            self.close_connection = True
         elif url.path == "/big":
             self.reply(200, b"x" * int(query.get("bytes", ["1000"])[0]), "text/plain")
         else:
