@@ -115,7 +115,7 @@ final class CurlLoop: @unchecked Sendable {
     func submit(_ transfer: CurlTransfer) {
         inbox.withLock { $0.submitted.append(transfer) }
         if let multi { curl_multi_wakeup(multi) } else {
-            transfer.finish(.failure(HTTPTransportError(.other, "libcurl could not start")))
+            transfer.finish(.failure(HTTPTransportError(.setupFailed, "libcurl could not start")))
         }
     }
 
@@ -158,7 +158,7 @@ final class CurlLoop: @unchecked Sendable {
 
     private func start(_ transfer: CurlTransfer, on multi: UnsafeMutableRawPointer) {
         guard let easy = curl_easy_init() else {
-            transfer.finish(.failure(HTTPTransportError(.other, "libcurl could not make a handle")))
+            transfer.finish(.failure(HTTPTransportError(.setupFailed, "libcurl could not make a handle")))
             return
         }
         let request = transfer.request
@@ -214,7 +214,7 @@ final class CurlLoop: @unchecked Sendable {
         guard added == CURLM_OK else {
             // Not in the multi handle, so no completion message would ever finish it.
             cleanUp(transfer)
-            transfer.finish(.failure(HTTPTransportError(.other, "libcurl did not take the transfer: \(String(cString: curl_multi_strerror(added)))")))
+            transfer.finish(.failure(HTTPTransportError(.setupFailed, "libcurl did not take the transfer: \(String(cString: curl_multi_strerror(added)))")))
             return
         }
         active[ObjectIdentifier(transfer)] = transfer
@@ -258,8 +258,11 @@ final class CurlLoop: @unchecked Sendable {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: return HTTPTransportError(.nameNotResolved, text)
         case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM:
             return HTTPTransportError(.connectionReset, text)
-        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE:
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION:
             return HTTPTransportError(.tls, text)
+        case CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM, CURLE_UNKNOWN_OPTION, CURLE_NOT_BUILT_IN,
+             CURLE_BAD_FUNCTION_ARGUMENT, CURLE_FAILED_INIT:
+            return HTTPTransportError(.setupFailed, text)
         default: return HTTPTransportError(.other, text)
         }
     }

@@ -12,6 +12,9 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
         case nameNotResolved = "name not resolved"
         /// The TLS handshake failed or the server's certificate did not verify.
         case tls = "TLS failure"
+        /// The request could not be set up on this side (a CA file that cannot be read, an
+        /// option libcurl refuses); nothing was sent.
+        case setupFailed = "setup failed"
         /// The calling task was cancelled.
         case cancelled
         /// The body passed the transport's hard cap.

@@ -120,7 +120,8 @@ struct CurlTransportTests {
         let error = await #expect(throws: HTTPTransportError.self) {
             try await self.transport.send(HTTPRequest(method: "GET", url: url, timeout: .seconds(5), caFile: "/nonexistent/ca.pem"))
         }
-        #expect(error?.kind == .tls)
+        #expect(error?.kind == .setupFailed)
+        #expect(error?.isTransient == false)
         #expect(error?.message.contains("/nonexistent/ca.pem") == true)
     }
 
