@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "AWSKit", dependencies: ["COpenSSL", "HTTPClient"], swiftSettings: swiftSettings),
         // epoll and eventfd, which Swift's Glibc module does not bring in, and OpenSSL's macros.
         .target(name: "CProbesShim", dependencies: ["COpenSSL"], path: "Sources/CProbesShim"),
-        .target(name: "Probes", dependencies: ["CProbesShim", "COpenSSL"], swiftSettings: swiftSettings),
+        .target(name: "Probes", dependencies: ["CProbesShim", "COpenSSL", "HTTPClient"], swiftSettings: swiftSettings),
         .target(
             name: "RunbookEngine",
             dependencies: ["LuaKit", "HTTPClient", "AWSKit", "Probes", .product(name: "Logging", package: "swift-log")],
@@ -107,7 +107,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ProbesTests", dependencies: ["Probes"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProbesTests", dependencies: ["Probes", "HTTPClient"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AWSKitTests",

@@ -16,6 +16,7 @@ import Testing
         let r = await TCPProbe.probe(host: "127.0.0.1", port: port, timeout: .seconds(2))
         #expect(!r.ok)
         #expect(r.failure == .refused)
+        #expect(r.failure?.reason == .refused)
         #expect(r.address == "127.0.0.1")
     }
 
@@ -31,6 +32,7 @@ import Testing
         let fillers = try await fillAcceptQueue(port: listener.port)
         let r = await TCPProbe.probe(host: "127.0.0.1", port: listener.port, timeout: .milliseconds(300))
         #expect(r.failure == .timedOut)
+        #expect(r.failure?.reason == .timedOut)
         #expect(r.latencyMs >= 290)
         withExtendedLifetime(fillers) {}
     }

@@ -24,6 +24,17 @@ public enum DNSProbeFailure: Sendable, Equatable, CustomStringConvertible {
         case .other(let text): return text
         }
     }
+
+    /// The failure in the vocabulary every probe shares.
+    public var reason: ProbeFailureReason {
+        switch self {
+        case .nameNotResolved: .nameNotResolved
+        case .temporaryFailure: .temporaryFailure
+        case .timedOut: .timedOut
+        case .cancelled: .cancelled
+        case .other: .other
+        }
+    }
 }
 
 /// Outcome of resolving one host name.

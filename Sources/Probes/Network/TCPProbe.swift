@@ -27,6 +27,18 @@ public enum TCPProbeFailure: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The failure in the vocabulary every probe shares.
+    public var reason: ProbeFailureReason {
+        switch self {
+        case .refused: .refused
+        case .timedOut: .timedOut
+        case .unreachable: .unreachable
+        case .nameNotResolved: .nameNotResolved
+        case .cancelled: .cancelled
+        case .other: .other
+        }
+    }
+
     static func from(errno e: Int32) -> TCPProbeFailure {
         switch e {
         case ECONNREFUSED: return .refused

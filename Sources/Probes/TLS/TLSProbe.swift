@@ -29,6 +29,17 @@ public enum TLSProbeFailure: Error, Sendable, Equatable, CustomStringConvertible
         case .setupFailed(let text): return "TLS setup failed: \(text)"
         }
     }
+
+    /// The failure in the vocabulary every probe shares; a failed connect gives its TCP reason.
+    public var reason: ProbeFailureReason {
+        switch self {
+        case .connectFailed(let failure): failure.reason
+        case .handshakeTimedOut: .timedOut
+        case .handshakeFailed: .tls
+        case .cancelled: .cancelled
+        case .setupFailed: .setupFailed
+        }
+    }
 }
 
 /// Details of the certificate the server presented (the leaf certificate).
