@@ -17,7 +17,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Debian's liblua5.4-dev, found through pkg-config; no vendored Lua.
@@ -58,7 +57,13 @@ let package = Package(
         .target(name: "Probes", dependencies: ["CProbesShim", "COpenSSL", "HTTPClient"], swiftSettings: swiftSettings),
         .target(
             name: "RunbookEngine",
-            dependencies: ["LuaKit", "HTTPClient", "AWSKit", "Probes", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["LuaKit", "HTTPClient", "AWSKit", "Probes"],
+            // The modules' Lua sources stay .lua files that Lua tools read, compiled into the binary.
+            resources: [
+                .embedInCode("Modules/Lua/runbook.lua"),
+                .embedInCode("Modules/Lua/kafka.lua"),
+                .embedInCode("Modules/Lua/cloudwatch.lua"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -68,7 +73,6 @@ let package = Package(
                 "LuaKit",
                 "AWSKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

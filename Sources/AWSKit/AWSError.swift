@@ -18,6 +18,7 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         case configFileSyntax(path: String, line: Int, reason: String)
         case profileNotFound(name: String)
         case missingRegion
+        case invalidRegion(source: String)
         case invalidEndpointURL(source: String)
         case invalidCredentialConfiguration(reason: String)
         case credentialRetrievalFailed(source: String, reason: String)
@@ -95,6 +96,13 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No region came from `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile.
     public static var missingRegion: AWSError { AWSError(.missingRegion) }
 
+    /// A configured region is not a host-name label (letters, digits and `-`).
+    ///
+    /// - Parameter source: where it was configured, such as `AWS_REGION` or `--region`.
+    public static func invalidRegion(source: String) -> AWSError {
+        AWSError(.invalidRegion(source: source))
+    }
+
     /// A configured endpoint URL is not an absolute `http` or `https` URL with a host.
     ///
     /// - Parameter source: where it was configured, such as `AWS_ENDPOINT_URL_KAFKA`; never the URL.
@@ -156,6 +164,8 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
             "the config profile (\(name)) could not be found"
         case .missingRegion:
             "you must specify a region: pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or set region in the profile"
+        case .invalidRegion(let source):
+            "the region from \(source) is not a region name (letters, digits and '-' only)"
         case .invalidEndpointURL(let source):
             "the endpoint URL from \(source) is not an absolute http or https URL"
         case .invalidCredentialConfiguration(let reason):

@@ -197,6 +197,27 @@ public final class LuaState {
         }
     }
 
+    /// The string keys of a table and the Lua type of each value, read without metamethods:
+    /// what a generated API reference lists. Empty when the reference is not a table.
+    public func members(of table: LuaReference) -> [(name: String, type: String)] {
+        relaxed {
+            pushReference(table, on: L)
+            defer { cluashim_pop(L, 1) }
+            guard lua_type(L, -1) == LUA_TTABLE else { return [] }
+            var members: [(name: String, type: String)] = []
+            lua_pushnil(L)
+            // lua_next raises only for a key that is not in the table; the loop hands back the
+            // key it was given, untouched, so it cannot.
+            while lua_next(L, -2) != 0 {
+                if lua_type(L, -2) == LUA_TSTRING, let key = lua_tolstring(L, -2, nil) {
+                    members.append((String(cString: key), String(cString: lua_typename(L, lua_type(L, -1)))))
+                }
+                cluashim_pop(L, 1)
+            }
+            return members.sorted { $0.name < $1.name }
+        }
+    }
+
     /// Sets `table[key] = value` without metamethods.
     public func set(_ key: String, _ value: LuaValue, in table: LuaReference) throws {
         try relaxed {

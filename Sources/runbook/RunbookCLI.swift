@@ -21,7 +21,7 @@ struct RunbookCLI: AsyncParsableCommand {
             3 a limit stopped the run (time, memory, instructions, cancel), 4 refused by a guardrail.
             """,
         version: "0.1.0",
-        subcommands: [Run.self, List.self, Show.self, Validate.self, Log.self]
+        subcommands: [Run.self, List.self, Show.self, Validate.self, Log.self, Api.self, New.self]
     )
 
     /// ArgumentParser ends usage errors with EX_USAGE (64); runbook's contract is exit 2.

@@ -18,18 +18,26 @@ extension AWSConfiguration {
     /// - Returns: an absolute `http` or `https` URL.
     /// - Throws: `AWSError.invalidEndpointURL` when the chosen URL is not one, naming where it came from.
     public func endpoint(for service: AWSService, region: String, explicit: String? = nil) throws(AWSError) -> URL {
+        if let configured = try configuredEndpoint(for: service, explicit: explicit) { return configured }
+        return try service.defaultEndpoint(region: region)
+    }
+
+    /// The endpoint a setting gives for `service` (every source but the default), or nil.
+    ///
+    /// It needs no region, so an engine can check every setting before any call is made.
+    ///
+    /// - Throws: `AWSError.invalidEndpointURL` naming the setting when its URL is not an
+    ///   absolute http or https URL: a mistyped local endpoint never falls back to AWS.
+    public func configuredEndpoint(for service: AWSService, explicit: String? = nil) throws(AWSError) -> URL? {
         if let explicit, !explicit.isEmpty {
-            return try validated(explicit, source: "--endpoint-url")
+            return try validatedEndpoint(explicit, source: "--endpoint-url")
         }
-        if let (url, source) = configuredEndpoint(for: service) {
-            return try validated(url, source: source)
-        }
-        let suffix = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
-        return try validated("https://\(service.endpointPrefix).\(region).\(suffix)", source: "region \(region)")
+        guard let (url, source) = endpointSetting(for: service) else { return nil }
+        return try validatedEndpoint(url, source: source)
     }
 
     /// The configured endpoint URL for `service` and the place it came from, or `nil`.
-    private func configuredEndpoint(for service: AWSService) -> (String, String)? {
+    private func endpointSetting(for service: AWSService) -> (String, String)? {
         if flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", setting: "ignore_configured_endpoint_urls") {
             return nil
         }
@@ -50,13 +58,15 @@ extension AWSConfiguration {
         }
         return nil
     }
+}
 
-    private func validated(_ text: String, source: String) throws(AWSError) -> URL {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
-        else {
-            throw .invalidEndpointURL(source: source)
-        }
-        return url
+/// An absolute http or https URL with a host, or `invalidEndpointURL` naming `source`.
+func validatedEndpoint(_ text: String, source: String) throws(AWSError) -> URL {
+    guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+        scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty,
+        url.port.map({ (1...65535).contains($0) }) ?? true
+    else {
+        throw .invalidEndpointURL(source: source)
     }
+    return url
 }

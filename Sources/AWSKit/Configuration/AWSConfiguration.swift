@@ -97,18 +97,30 @@ public struct AWSConfiguration: Sendable {
     /// other AWS SDKs read, and it comes first here.
     ///
     /// - Parameter explicit: the region from `--region`, if any.
-    /// - Throws: `AWSError.missingRegion` when none is set, `AWSError.invalidScope` for one that
+    /// - Throws: `AWSError.missingRegion` when none is set, `AWSError.invalidRegion` for one that
     ///   is not a host-name label (letters, digits and `-`).
     public func region(explicit: String? = nil) throws(AWSError) -> String {
-        let candidates = [explicit, variable("AWS_REGION"), variable("AWS_DEFAULT_REGION"), setting("region")]
-        guard let region = candidates.lazy.compactMap({ $0 }).first(where: { !$0.isEmpty }) else {
-            throw .missingRegion
-        }
+        guard let found = try regionSetting(explicit: explicit) else { throw .missingRegion }
+        return found.region
+    }
+
+    /// The region and the setting it came from (`--region`, `AWS_REGION`, `region of profile x`),
+    /// or nil when no setting names one.
+    ///
+    /// - Throws: `AWSError.invalidRegion` naming the setting, for a value that is not a region name.
+    public func regionSetting(explicit: String? = nil) throws(AWSError) -> (region: String, source: String)? {
+        let candidates: [(String?, String)] = [
+            (explicit, "--region"), (variable("AWS_REGION"), "AWS_REGION"), (variable("AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"),
+            (setting("region"), "region of profile \(profile) in \(configFilePath)"),
+        ]
+        guard let (region, source) = candidates.lazy.compactMap({ value, source in value.map { ($0, source) } })
+            .first(where: { !$0.0.isEmpty })
+        else { return nil }
         let allowed = region.utf8.allSatisfy {
             ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
                 || $0 == UInt8(ascii: "-") || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z"))
         }
-        guard allowed else { throw .invalidScope }
-        return region
+        guard allowed else { throw .invalidRegion(source: source) }
+        return (region, source)
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// An AWS service as endpoint resolution and signing need it.
 ///
@@ -33,6 +33,14 @@ public struct AWSService: Sendable, Hashable {
         serviceID: "CloudWatch", endpointPrefix: "monitoring", signingName: "monitoring")
     /// AWS Security Token Service.
     public static let sts = AWSService(serviceID: "STS", endpointPrefix: "sts", signingName: "sts")
+
+    /// `https://<prefix>.<region>.amazonaws.com`, or `.amazonaws.com.cn` in China.
+    ///
+    /// - Throws: `AWSError.invalidEndpointURL` when `region` would not make a host name.
+    public func defaultEndpoint(region: String) throws(AWSError) -> URL {
+        let suffix = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
+        return try validatedEndpoint("https://\(endpointPrefix).\(region).\(suffix)", source: "region \(region)")
+    }
 
     /// The key in a `[services name]` section: `kafka`, `cloudwatch`, `cloudwatch_logs`.
     var configKey: String {

@@ -71,6 +71,8 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     public var severity: String?
     public var summary: String?
     public var detail: LuaValue?
+    /// A finding's stable code (`broker-unreachable`), which tests and alarm routing rely on.
+    public var code: String?
 
     // run_finished
     public var exitCode: Int32?
@@ -96,7 +98,7 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case requestId = "request_id"
         case httpStatus = "http_status"
         case retryAfterMs = "retry_after_ms"
-        case level, message, severity, summary, detail
+        case level, message, severity, summary, detail, code
         case exitCode = "exit_code"
         case reason, traceback, findings
         case plannedActions = "planned_actions"

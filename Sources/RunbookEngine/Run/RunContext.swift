@@ -18,7 +18,9 @@ final class RunContext {
     var phase = Phase.loading
     /// `file:line` of the `runbook { ... }` call, for metadata errors.
     var definitionLocation: String?
-    /// The message of the last `fail()`, to tell a deliberate failure from an error.
+    /// The message of the last `fail()`: the run's error is a deliberate failure when it is
+    /// this message, which `fail` raises as it is (a Lua error value cannot carry a tag
+    /// through `error(err, 0)` re-raises and coroutines).
     var failure: String?
     /// Configuration errors primitives met (no region, no credentials): they end a run with exit 2.
     let configurationFailures = ConfigurationFailures()
@@ -35,7 +37,7 @@ final class RunContext {
         self.dryRun = dryRun
     }
 
-    func requireRunning(_ function: String) throws {
+    func requireRunning() throws {
         guard phase == .running else {
             throw LuaHostError("cannot run while the runbook file is loading; call it inside run = function(p) ... end")
         }
@@ -71,16 +73,16 @@ final class RunContext {
         }
     }
 
-    func endStep(_ index: Int, status: String, attempts: Int, error: String?, result: LuaValue?) {
+    func endStep(_ index: Int, status: StepStatus, attempts: Int, error: String?, result: LuaValue?) {
         guard let step = openSteps.removeValue(forKey: index) else { return }
         stacks[step.task]?.removeAll { $0 == index }
         stepsFinished += 1
-        if status != "ok" { stepsFailed += 1 }
+        if status != .ok { stepsFailed += 1 }
         journal?.record(.stepFinished) {
             $0.step = index
             $0.parent = step.parent
             $0.name = step.name
-            $0.status = status
+            $0.status = status.rawValue
             $0.attempt = attempts
             $0.durationMs = milliseconds(since: step.started)
             $0.error = error
@@ -89,7 +91,7 @@ final class RunContext {
     }
 
     /// Closes the steps a stopped or failed run left open, innermost first.
-    func closeOpenSteps(status: String, error: String?) {
+    func closeOpenSteps(status: StepStatus, error: String?) {
         for index in openSteps.keys.sorted(by: >) {
             endStep(index, status: status, attempts: 1, error: error, result: nil)
         }

@@ -13,10 +13,11 @@ public struct RunbookCatalog: Sendable {
 
     /// The folders searched, in order.
     public let directories: [String]
-    let engine: RunbookEngine
+    /// The engine the catalog loads files with.
+    public let engine: Engine
 
     /// A catalog of `directories`, loaded with `engine`'s modules.
-    public init(directories: [String], engine: RunbookEngine) {
+    public init(directories: [String], engine: Engine) {
         self.directories = directories
         self.engine = engine
     }

@@ -5,11 +5,11 @@ import LuaKit
 final class LoadedRunbook {
     let lua: LuaState
     let context: RunContext
-    let environment: RunbookEnvironment
+    let environment: ModuleInstaller.Installed
     let runbook: Runbook
     let table: LuaReference
 
-    init(lua: LuaState, context: RunContext, environment: RunbookEnvironment, runbook: Runbook, table: LuaReference) {
+    init(lua: LuaState, context: RunContext, environment: ModuleInstaller.Installed, runbook: Runbook, table: LuaReference) {
         self.lua = lua
         self.context = context
         self.environment = environment
@@ -27,7 +27,7 @@ enum RunbookLoader {
     /// Loads `file` into a new state, or into `state` when given: listing reuses one
     /// state for many files, each in its own environment.
     static func load(
-        file: String, context: RunContext, modules: [PrimitiveModule], state: LuaState? = nil
+        file: String, context: RunContext, installer: ModuleInstaller, state: LuaState? = nil
     ) throws -> LoadedRunbook {
         guard let data = FileManager.default.contents(atPath: file) else {
             let exists = FileManager.default.fileExists(atPath: file)
@@ -37,7 +37,7 @@ enum RunbookLoader {
         let sha256 = SHA256.hex(data)
         let lua = try state ?? LuaState(limits: loadLimits, cancellation: LuaCancellation())
         lua.applyLimits(loadLimits)
-        let environment = try RunbookEnvironment.install(in: lua, context: context, modules: modules)
+        let environment = try installer.install(in: lua, context: context)
         let chunk: LuaReference
         do {
             chunk = try lua.load(source, chunkname: "@\(file)", environment: environment.env)

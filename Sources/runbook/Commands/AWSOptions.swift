@@ -1,5 +1,4 @@
 import ArgumentParser
-import AWSKit
 import Foundation
 import RunbookEngine
 
@@ -11,34 +10,11 @@ struct AWSOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The AWS profile from ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE, else default).", valueName: "name"))
     var profile: String?
 
-    @Option(help: ArgumentHelp("Send every AWS call to this URL (a local endpoint such as moto).", valueName: "url"))
+    @Option(help: ArgumentHelp("Send every AWS call, of every service, to this URL (a local endpoint such as moto).", valueName: "url"))
     var endpointURL: String?
 
-    /// The engine's AWS settings. Problems (a missing profile, no region, no credentials)
-    /// surface at the first AWS call, so runbooks that use no AWS run without any.
-    func settings(environment: [String: String] = ProcessInfo.processInfo.environment) -> AWSSettings {
-        let configuration: AWSConfiguration
-        do {
-            configuration = try AWSConfiguration(environment: environment, profile: profile)
-        } catch {
-            let message = error.description
-            return AWSSettings(region: nil) { throw PrimitiveConfigurationError(message) }
-        }
-        let region = try? configuration.region(explicit: region)
-        var endpoints: [String: URL] = [:]
-        if let region {
-            for (name, service) in [("kafka", AWSService.kafka), ("cloudwatch", AWSService.cloudWatch)] {
-                endpoints[name] = try? configuration.endpoint(for: service, region: region, explicit: endpointURL)
-            }
-        }
-        let cache = AWSCredentialsCache(chain: AWSCredentialChain(configuration: configuration, region: region))
-        return AWSSettings(region: region, endpoints: endpoints) {
-            do {
-                return try await cache.credentials()
-            } catch {
-                // No credentials is a configuration problem (exit 2), not a failed runbook.
-                throw PrimitiveConfigurationError("\(error)")
-            }
-        }
+    /// The settings as given; the engine reads the environment and files and checks them.
+    var settings: AWSSettings {
+        AWSSettings(region: region, profile: profile, endpointURL: endpointURL, environment: ProcessInfo.processInfo.environment)
     }
 }

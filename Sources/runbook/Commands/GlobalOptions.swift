@@ -10,12 +10,24 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .customLong("no-color"), help: "Never colour the output (NO_COLOR does the same).")
     var noColor = false
 
-    var catalog: RunbookCatalog {
-        // Listing needs the module tables to exist, not to work: no AWS settings are read.
-        RunbookCatalog(directories: RunbookCatalog.searchPath(option: runbooksDirectory, environment: ProcessInfo.processInfo.environment),
-                       engine: RunbookEngine(modules: AWSModules.modules(AWSSettings(region: nil) {
-                           throw PrimitiveConfigurationError("AWS is not available while listing runbooks")
-                       }) + ProbeModules.modules()))
+    /// The folders runbooks are looked up in.
+    var directories: [String] {
+        RunbookCatalog.searchPath(option: runbooksDirectory, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// The engine, made the one way every command makes it. Without AWS options, AWS
+    /// settings come from the environment and the profile alone.
+    func engine(aws: AWSOptions? = nil) throws -> Engine {
+        do {
+            return try Engine(EngineConfiguration(aws: aws?.settings ?? AWSSettings(environment: ProcessInfo.processInfo.environment)))
+        } catch {
+            throw fail(error)
+        }
+    }
+
+    /// The runbooks in ``directories``, loaded with the full engine.
+    func catalog(aws: AWSOptions? = nil) throws -> RunbookCatalog {
+        RunbookCatalog(directories: directories, engine: try engine(aws: aws))
     }
 
     /// Colour on a terminal only, and never when NO_COLOR is set or --no-color given.

@@ -14,13 +14,14 @@ extension RunbookCLI {
         var json = false
 
         func run() async throws {
-            let entries = global.catalog.entries()
+            let catalog = try global.catalog()
+            let entries = catalog.entries()
             let runbooks = entries.compactMap { try? $0.result.get() }
             if json {
                 let items = runbooks.map { describe($0) }
                 standardOutput(String(decoding: try JSONSerialization.data(withJSONObject: items, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]), as: UTF8.self) + "\n")
             } else if runbooks.isEmpty {
-                standardOutput("no runbooks in \(global.catalog.directories.joined(separator: ", "))\n")
+                standardOutput("no runbooks in \(catalog.directories.joined(separator: ", "))\n")
             } else {
                 let nameWidth = runbooks.map(\.name.count).max() ?? 0
                 let versionWidth = runbooks.map { $0.version.description.count }.max() ?? 0

@@ -51,7 +51,7 @@ extension RunbookCLI {
         }
 
         func run() async throws {
-            let catalog = global.catalog
+            let catalog = try global.catalog(aws: aws)
             let file: String
             do { file = try catalog.resolve(runbook) } catch let error as RunbookError { throw fail(error) }
 
@@ -73,7 +73,7 @@ extension RunbookCLI {
             if let report { sinks.append(MarkdownReport(path: report)) }
 
             let signals = cancelOnSignals(request.cancellation)
-            let result = await RunbookEngine(modules: AWSModules.modules(aws.settings()) + ProbeModules.modules()).run(request, sinks: sinks)
+            let result = await catalog.engine.run(request, sinks: sinks)
             signals.forEach { $0.cancel() }
 
             if result.runbook == nil {

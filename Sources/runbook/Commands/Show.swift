@@ -18,8 +18,8 @@ extension RunbookCLI {
         func run() async throws {
             let loaded: Runbook
             do {
-                let file = try global.catalog.resolve(runbook)
-                loaded = try RunbookEngine().inspect(file: file)
+                let catalog = try global.catalog()
+                loaded = try catalog.engine.inspect(file: try catalog.resolve(runbook))
             } catch let error as RunbookError { throw fail(error) }
             if json {
                 standardOutput(String(decoding: try JSONSerialization.data(withJSONObject: describe(loaded), options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]), as: UTF8.self) + "\n")

@@ -6,19 +6,27 @@ extension RunbookCLI {
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check runbook files: syntax, metadata, versions and unique names. For a runbook repo's CI.",
-            discussion: "Exits 0 when every file is valid, 2 otherwise. No runbook code beyond the file's top level runs.")
+            discussion: """
+                Exits 0 when every file is valid, 2 otherwise. No runbook code beyond the file's top level runs.
+                --strict also runs luacheck with the sandbox's globals: a misspelt global (`stpe(`), an unused or
+                shadowed local, each with file:line.
+                """)
 
         @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Also lint with luacheck (Debian package lua-check) against exactly the sandbox's globals.")
+        var strict = false
 
         @Argument(help: "Files or folders to check (default: the runbook folders).")
         var paths: [String] = []
 
         func run() async throws {
-            let directories = paths.isEmpty ? global.catalog.directories : paths
+            let directories = paths.isEmpty ? global.directories : paths
             for path in directories where !FileManager.default.fileExists(atPath: path) {
                 throw fail(RunbookError(.notFound, "no file or folder at \(path)"))
             }
-            let catalog = RunbookCatalog(directories: directories, engine: RunbookEngine())
+            let engine = try global.engine()
+            let catalog = RunbookCatalog(directories: directories, engine: engine)
             let entries = catalog.entries()
             var failures = 0
             for entry in entries {
@@ -32,12 +40,20 @@ extension RunbookCLI {
             }
             let duplicates = RunbookCatalog.duplicates(in: entries)
             for duplicate in duplicates { standardOutput("invalid \(duplicate)\n") }
+            var lintProblems = 0
+            if strict, !entries.isEmpty {
+                do {
+                    let problems = try Luacheck.check(files: entries.map(\.file), config: try engine.apiReference(.luacheck))
+                    for problem in problems { standardOutput("lint    \(problem)\n") }
+                    lintProblems = problems.count
+                } catch let error as RunbookError { throw fail(error) }
+            }
             let valid = entries.count - failures
-            standardOutput("\(valid) valid, \(failures + duplicates.count) invalid\n")
+            standardOutput("\(valid) valid, \(failures + duplicates.count) invalid" + (strict ? ", \(lintProblems) lint problems" : "") + "\n")
             if entries.isEmpty {
                 throw fail(RunbookError(.notFound, "no runbook files (*.lua) in \(directories.joined(separator: ", "))"))
             }
-            if failures + duplicates.count > 0 { throw ExitCode(ExitStatus.usage.rawValue) }
+            if failures + duplicates.count + lintProblems > 0 { throw ExitCode(ExitStatus.usage.rawValue) }
         }
     }
 }

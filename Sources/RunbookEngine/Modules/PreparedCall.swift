@@ -1,15 +1,5 @@
 public import LuaKit
 
-/// What a primitive does to the world, which decides what a dry run does with it.
-public enum PrimitiveEffect: String, Sendable, Codable {
-    /// Reads state (AWS describe, list, get). Runs live in a dry run.
-    case read
-    /// Checks the network (TCP, TLS, DNS, ZooKeeper). Runs live in a dry run.
-    case probe
-    /// Changes the world (reboot, put-alarm). In a dry run it does no I/O at all.
-    case mutate
-}
-
 /// A primitive call whose arguments were checked and whose exact request is built,
 /// but which has not been sent.
 public struct PreparedCall: Sendable {
@@ -80,54 +70,5 @@ public struct PrimitiveResult: Sendable {
     public init(_ value: LuaValue, requestID: String? = nil) {
         self.value = value
         self.requestID = requestID
-    }
-}
-
-/// One host primitive, such as `kafka.reboot_broker`.
-///
-/// Contract: ``prepare`` validates the Lua arguments and builds the exact request
-/// without any I/O; ``PreparedCall/send`` does the I/O. The engine alone decides
-/// whether `send` runs, so no runbook can make a mutating call in a dry run.
-public struct Primitive: Sendable {
-    /// The Lua name inside its module (`reboot_broker`).
-    public let name: String
-    /// The service the journal names (`kafka`).
-    public let service: String
-    /// The operation the journal names (`RebootBroker`).
-    public let operation: String
-    /// What the call does to the world.
-    public let effect: PrimitiveEffect
-    /// Checks the Lua arguments and builds the request; never does I/O.
-    public let prepare: @Sendable ([LuaValue]) throws -> PreparedCall
-
-    /// A primitive named `name`, journaled as `service`.`operation`.
-    public init(
-        name: String, service: String, operation: String, effect: PrimitiveEffect,
-        prepare: @escaping @Sendable ([LuaValue]) throws -> PreparedCall
-    ) {
-        self.name = name
-        self.service = service
-        self.operation = operation
-        self.effect = effect
-        self.prepare = prepare
-    }
-}
-
-/// A Lua namespace of primitives (`kafka`, `cloudwatch`, `probe`), plus optional Lua
-/// helpers built on them.
-public struct PrimitiveModule: Sendable {
-    /// The global table name runbooks use.
-    public let name: String
-    /// The primitives in it.
-    public let primitives: [Primitive]
-    /// Trusted Lua run once per state with the module table as `...`, to add helpers
-    /// written in terms of the primitives.
-    public let helpers: String?
-
-    /// A module named `name`.
-    public init(name: String, primitives: [Primitive], helpers: String? = nil) {
-        self.name = name
-        self.primitives = primitives
-        self.helpers = helpers
     }
 }

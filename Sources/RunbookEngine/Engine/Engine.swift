@@ -1,5 +1,6 @@
-public import LuaKit
+public import HTTPClient
 import Foundation
+public import LuaKit
 
 /// What to run and how.
 public struct RunRequest: Sendable {
@@ -30,8 +31,10 @@ public struct RunResult: Sendable {
     public let runID: String
     /// The runbook, once its file loaded.
     public let runbook: Runbook?
-    /// ok, failed, stopped or invalid.
-    public let status: String
+    /// How it ended.
+    public let status: RunStatus
+    /// Why it did not succeed, when it did not.
+    public let failure: RunFailure?
     /// The exit status the CLI ends with.
     public let exit: ExitStatus
     /// Why it did not succeed, for people.
@@ -44,33 +47,74 @@ public struct RunResult: Sendable {
     public let plannedActions: Int
 }
 
-/// Loads, validates and runs runbooks.
+/// Everything an engine is made from: the one configuration every command builds.
+public struct EngineConfiguration: Sendable {
+    /// The Lua modules runbooks get.
+    public var modules: [LuaModule]
+    /// AWS settings as a command gives them; checked when the engine is made.
+    public var aws: AWSSettings
+    /// How HTTP requests travel; nil for libcurl, started at the first request.
+    public var transport: (any HTTPTransport)?
+
+    /// A configuration with the standard modules and the given AWS settings.
+    public init(modules: [LuaModule] = LuaModule.standard, aws: AWSSettings = AWSSettings(), transport: (any HTTPTransport)? = nil) {
+        self.modules = modules
+        self.aws = aws
+        self.transport = transport
+    }
+}
+
+/// Loads, validates and runs runbooks: the composition root. Every command (`run`, `list`,
+/// `show`, `validate`, `api`) makes its engine here, from one ``EngineConfiguration``.
 ///
 /// ```swift
-/// let engine = RunbookEngine(modules: [])
+/// let engine = try Engine(EngineConfiguration(aws: AWSSettings(environment: ProcessInfo.processInfo.environment)))
 /// var request = RunRequest(file: "runbooks/hello.lua")
 /// request.dryRun = true
 /// let result = await engine.run(request, sinks: [TerminalRenderer(color: false) { print($0, terminator: "") }])
 /// ```
-public struct RunbookEngine: Sendable {
+public struct Engine: Sendable {
     /// The engine's version, written into every journal.
     public static let version = "0.1.0"
     /// Default limits of a run; a runbook's `limits` and `--timeout` change them.
     public static let defaultLimits = LuaLimits(memoryBytes: 64 << 20, instructions: 2_000_000_000, timeout: .seconds(3600))
 
-    /// The primitive modules runbooks can use.
-    public let modules: [PrimitiveModule]
+    /// The modules runbooks get.
+    public let modules: [LuaModule]
+    let installer: ModuleInstaller
 
-    /// An engine offering `modules` to runbooks.
-    public init(modules: [PrimitiveModule] = []) {
-        self.modules = modules
+    /// An engine made from `configuration`.
+    ///
+    /// Loading a runbook never touches the network, and nothing here does either; but
+    /// every AWS setting that is present is checked now, so a wrong one never lets a call
+    /// fall back to another endpoint.
+    ///
+    /// - Throws: ``RunbookError`` naming the AWS setting and where it came from.
+    public init(_ configuration: EngineConfiguration) throws(RunbookError) {
+        modules = configuration.modules
+        let services = Set(configuration.modules.compactMap(\.awsService))
+        let aws = try ResolvedAWS(configuration.aws, services: services, transport: configuration.transport)
+        installer = ModuleInstaller(modules: configuration.modules, services: ModuleServices(aws: aws, transport: configuration.transport))
+    }
+
+    /// The Lua API reference in `format`, generated from the modules and a real sandbox.
+    ///
+    /// - Throws: ``RunbookError`` when the sandbox cannot be built (a broken module source).
+    public func apiReference(_ format: APIFormat) throws(RunbookError) -> String {
+        do {
+            let lua = try LuaState(limits: RunbookLoader.loadLimits)
+            let installed = try installer.install(in: lua, context: RunContext(journal: nil, dryRun: true))
+            return APIReference(modules: modules, environment: EnvironmentListing(lua: lua, env: installed.env)).render(format)
+        } catch {
+            throw RunbookError(.invalid, "cannot build the runbook environment: \(error)")
+        }
     }
 
     /// Loads and validates a runbook file without running it: no primitive can run.
     ///
     /// - Throws: ``RunbookError`` naming the file and line of the problem.
     public func inspect(file: String) throws -> Runbook {
-        try RunbookLoader.load(file: file, context: RunContext(journal: nil, dryRun: true), modules: modules).runbook
+        try RunbookLoader.load(file: file, context: RunContext(journal: nil, dryRun: true), installer: installer).runbook
     }
 
     /// Loads and validates many files, sharing one Lua state while no file trips a limit.
@@ -81,7 +125,7 @@ public struct RunbookEngine: Sendable {
             if shared == nil { shared = try? LuaState(limits: RunbookLoader.loadLimits) }
             do {
                 let context = RunContext(journal: nil, dryRun: true)
-                return .success(try RunbookLoader.load(file: file, context: context, modules: modules, state: shared).runbook)
+                return .success(try RunbookLoader.load(file: file, context: context, installer: installer, state: shared).runbook)
             } catch let error as RunbookError {
                 return .failure(error)
             } catch {
@@ -98,13 +142,13 @@ public struct RunbookEngine: Sendable {
         let loaded: LoadedRunbook
         let params: LuaTable
         do {
-            loaded = try RunbookLoader.load(file: request.file, context: context, modules: modules)
+            loaded = try RunbookLoader.load(file: request.file, context: context, installer: installer)
             let file = try request.paramsFile.map(Self.readParamsFile)
             params = try ParamBinder.bind(loaded.runbook.params, arguments: request.arguments, file: file)
         } catch {
             let message = (error as? RunbookError)?.description ?? "\(error)"
-            return RunResult(runID: request.runID, runbook: nil, status: "invalid", exit: .usage, message: message,
-                             stopReason: nil, findings: 0, plannedActions: 0)
+            return RunResult(runID: request.runID, runbook: nil, status: .invalid, failure: .configuration, exit: .usage,
+                             message: message, stopReason: nil, findings: 0, plannedActions: 0)
         }
         return await execute(loaded, params: params, request: request, sinks: sinks)
     }
@@ -151,8 +195,12 @@ public struct RunbookEngine: Sendable {
                 "runbook": ["name": .string(runbook.name), "version": .string(runbook.version.description)],
             ]
             let dataReference = try lua.reference(to: data)
-            _ = try lua.call(loaded.environment.installRun, arguments: [dataReference])
-            lua.release(dataReference)
+            defer { lua.release(dataReference) }
+            guard let installRun = lua.field("install_run", of: loaded.environment.host) else {
+                throw LuaError(.runtime, "the runbook API did not load")
+            }
+            defer { lua.release(installRun) }
+            _ = try lua.call(installRun, arguments: [dataReference])
             guard let runFunction = lua.field("run", of: loaded.table) else { throw LuaError(.runtime, "run is missing") }
             let scheduler = LuaScheduler(state: lua)
             let main = try scheduler.spawn(runFunction, arguments: [.table(params)])
@@ -161,10 +209,10 @@ public struct RunbookEngine: Sendable {
             outcome = LuaTaskOutcome(values: [], error: error as? LuaError ?? LuaError(.runtime, "\(error)"))
         }
 
-        let (status, exit, reason) = Self.classify(outcome, lua: lua, context: context, limits: limits)
-        context.closeOpenSteps(status: status == "stopped" ? "stopped" : "failed", error: reason)
+        let (status, failure, exit, reason) = Self.classify(outcome, lua: lua, context: context, limits: limits)
+        context.closeOpenSteps(status: status == .stopped ? .stopped : .failed, error: reason)
         journal.record(.runFinished) {
-            $0.status = status
+            $0.status = status.rawValue
             $0.exitCode = exit.rawValue
             $0.durationMs = milliseconds(since: started)
             $0.error = outcome.error?.message
@@ -175,15 +223,15 @@ public struct RunbookEngine: Sendable {
         }
         var message = reason
         do { try journal.finish() } catch { message = [reason, "\(error)"].compactMap { $0 }.joined(separator: "; ") }
-        return RunResult(runID: request.runID, runbook: runbook, status: status, exit: exit, message: message,
+        return RunResult(runID: request.runID, runbook: runbook, status: status, failure: failure, exit: exit, message: message,
                          stopReason: lua.stopReason, findings: context.findings, plannedActions: context.plannedActions)
     }
 
-    /// The status, exit and a reason a person can act on.
+    /// The status, why, the exit and a reason a person can act on.
     private static func classify(_ outcome: LuaTaskOutcome, lua: LuaState, context: RunContext, limits: LuaLimits)
-        -> (String, ExitStatus, String?)
+        -> (RunStatus, RunFailure?, ExitStatus, String?)
     {
-        guard let error = outcome.error else { return ("ok", .ok, nil) }
+        guard let error = outcome.error else { return (.ok, nil, .ok, nil) }
         if case .stopped(let reason) = error.kind {
             let text: String
             switch reason {
@@ -194,11 +242,11 @@ public struct RunbookEngine: Sendable {
             case .stackOverflow: text = "stack overflow: recursion too deep"
             case .tooManyTasks: text = "too many concurrent tasks"
             }
-            return ("stopped", .limit, text)
+            return (.stopped, .limit(reason), .limit, text)
         }
-        if let failure = context.failure, error.message == failure { return ("failed", .failed, "the runbook called fail()") }
-        if let configuration = context.configurationFailures.message { return ("invalid", .usage, configuration) }
-        return ("failed", .failed, nil)
+        if let failure = context.failure, error.message == failure { return (.failed, .failCalled, .failed, "the runbook called fail()") }
+        if let configuration = context.configurationFailures.message { return (.invalid, .configuration, .usage, configuration) }
+        return (.failed, .error, .failed, nil)
     }
 
     static func readParamsFile(_ path: String) throws -> LuaValue {

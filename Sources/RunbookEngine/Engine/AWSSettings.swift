@@ -1,0 +1,99 @@
+public import AWSKit
+public import HTTPClient
+import Foundation
+
+/// What a command says about AWS, as the AWS CLI takes it: its own options and the
+/// environment. The engine resolves and checks them when it is made.
+public struct AWSSettings: Sendable {
+    /// `--region`; it beats every other source.
+    public var region: String?
+    /// `--profile`; it beats `AWS_PROFILE`.
+    public var profile: String?
+    /// `--endpoint-url`: every service's calls go there, as in the AWS CLI.
+    public var endpointURL: String?
+    /// The environment AWS settings are read from (the process's, for the CLI).
+    public var environment: [String: String]
+    /// Where credentials come from; nil for the AWS CLI's chain (tests give fixed ones).
+    public var credentials: (@Sendable () async throws -> AWSCredentials)?
+
+    /// Settings with the given parts; nothing is read until an engine is made.
+    public init(
+        region: String? = nil, profile: String? = nil, endpointURL: String? = nil, environment: [String: String] = [:],
+        credentials: (@Sendable () async throws -> AWSCredentials)? = nil
+    ) {
+        self.region = region
+        self.profile = profile
+        self.endpointURL = endpointURL
+        self.environment = environment
+        self.credentials = credentials
+    }
+}
+
+/// AWS settings checked once, when an engine is made: the region, every configured
+/// endpoint of every module's service, and the credential chain (asked at the first call).
+///
+/// A setting that is present but wrong (a malformed endpoint or region, a broken config
+/// file, an unknown profile) is an error here, before any runbook runs, so no call can
+/// fall back to another endpoint. A setting that is absent (no region, no credentials) is
+/// an error only at the first AWS call, so runbooks that use no AWS need none.
+final class ResolvedAWS: Sendable {
+    let region: String?
+    let endpoints: [AWSService: URL]
+    let credentials: @Sendable () async throws -> AWSCredentials
+    let transport: (any HTTPTransport)?
+    private let quotas: [AWSService: RetryQuota]
+
+    init(_ settings: AWSSettings, services: Set<AWSService>, transport: (any HTTPTransport)?) throws(RunbookError) {
+        let configuration: AWSConfiguration
+        do {
+            configuration = try AWSConfiguration(environment: settings.environment, profile: settings.profile)
+            region = try configuration.regionSetting(explicit: settings.region)?.region
+            var endpoints: [AWSService: URL] = [:]
+            for service in services {
+                endpoints[service] = try configuration.configuredEndpoint(for: service, explicit: settings.endpointURL)
+            }
+            self.endpoints = endpoints
+        } catch {
+            throw RunbookError(.invalid, "AWS settings: \(error)",
+                               hint: "fix the setting named; runbook never falls back to another endpoint or region")
+        }
+        self.transport = transport
+        quotas = Dictionary(uniqueKeysWithValues: services.map { ($0, RetryQuota()) })
+        if let given = settings.credentials {
+            credentials = given
+        } else {
+            let cache = AWSCredentialsCache(chain: AWSCredentialChain(configuration: configuration, region: region))
+            credentials = {
+                do {
+                    return try await cache.credentials()
+                } catch {
+                    // No credentials is a configuration problem (exit 2), not a failed runbook.
+                    throw PrimitiveConfigurationError("\(error)")
+                }
+            }
+        }
+    }
+
+    /// A client for `service`: the configured endpoint, else the region's default one.
+    ///
+    /// - Throws: ``PrimitiveConfigurationError`` when no region is set anywhere.
+    func client(for service: AWSService) throws -> AWSServiceClient {
+        guard let region else {
+            throw PrimitiveConfigurationError("no AWS region: set AWS_REGION or a profile region, or pass --region")
+        }
+        let endpoint: URL
+        do {
+            endpoint = try endpoints[service] ?? service.defaultEndpoint(region: region)
+        } catch {
+            throw PrimitiveConfigurationError("\(error)")
+        }
+        return AWSServiceClient(service: service.journalName, signingName: service.signingName, region: region, endpoint: endpoint,
+                                transport: transport ?? CurlTransport.shared, quota: quotas[service] ?? RetryQuota(),
+                                credentials: credentials)
+    }
+}
+
+extension AWSService {
+    /// The service as journals and errors name it: the module's name (`kafka`, `cloudwatch`).
+    var journalName: String { serviceID.lowercased() }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import AWSKit
+import LuaKit
+
+extension LuaModule {
+    /// `kafka`: Amazon MSK's API.
+    static let kafka = LuaModule("kafka", doc: """
+        Amazon MSK. Arguments are snake_case; results are the service's JSON as plain tables, with the wire \
+        member names of the AWS API reference (`clusterInfo.state`), unknown fields and enum values kept as they come.
+        """, awsService: .kafka, functions: [
+        read("describe_cluster", [clusterArn], "DescribeCluster: the cluster's state, brokers and settings.",
+             #"kafka.describe_cluster(p.cluster_arn).clusterInfo.state"#) { KafkaAPI.describeCluster(arn: try $0.string("cluster_arn")) },
+        read("describe_cluster_v2", [clusterArn], "DescribeClusterV2: provisioned and serverless clusters.",
+             #"kafka.describe_cluster_v2(p.cluster_arn)"#) { KafkaAPI.describeClusterV2(arn: try $0.string("cluster_arn")) },
+        read("list_clusters_v2", [.optional("options", .options([
+            .optional("name_filter", .string, "Clusters whose names start with this"),
+            .optional("type_filter", .choice(["PROVISIONED", "SERVERLESS"]), "The cluster type"),
+            maxResults, nextToken,
+        ]), "Filters and paging")], "ListClustersV2: one page of clusters.", #"kafka.list_clusters_v2 { name_filter = "orders" }"#) { a in
+            KafkaAPI.listClustersV2(nameFilter: a.optionalString("name_filter"), typeFilter: a.optionalString("type_filter"),
+                                    maxResults: a.optionalInteger("max_results").map(Int.init), nextToken: a.optionalString("next_token"))
+        },
+        read("list_nodes", [clusterArn, paging], "ListNodes: one page of the cluster's brokers.",
+             #"kafka.list_nodes(p.cluster_arn).nodeInfoList"#) { a in
+            KafkaAPI.listNodes(arn: try a.string("cluster_arn"), maxResults: a.optionalInteger("max_results").map(Int.init),
+                               nextToken: a.optionalString("next_token"))
+        },
+        read("get_bootstrap_brokers", [clusterArn], "GetBootstrapBrokers: the connection strings for every auth mode.",
+             #"kafka.get_bootstrap_brokers(p.cluster_arn).BootstrapBrokerStringTls"#) {
+            KafkaAPI.getBootstrapBrokers(arn: try $0.string("cluster_arn"))
+        },
+        .aws("reboot_broker", service: .kafka, effect: .mutate, parameters: [
+            clusterArn, .required("broker_ids", .ids, "The broker to reboot (MSK takes one at a time)"),
+        ], doc: "RebootBroker. In a dry run: `{planned = true, clusterOperationArn = \"planned\", request = ...}`.",
+           example: #"local op = kafka.reboot_broker(p.cluster_arn, { "2" })"#, planned: { request in
+            ["clusterArn": .string(request.path.clusterArnFromPath), "clusterOperationArn": "planned"]
+        }) { a in KafkaAPI.rebootBroker(arn: try a.string("cluster_arn"), brokerIDs: a.strings("broker_ids")) },
+        read("describe_cluster_operation", [operationArn], "DescribeClusterOperation: an operation's state and steps.",
+             #"kafka.describe_cluster_operation(op.clusterOperationArn)"#) {
+            KafkaAPI.describeClusterOperation(arn: try $0.string("operation_arn"))
+        },
+        read("describe_cluster_operation_v2", [operationArn], "DescribeClusterOperationV2.",
+             #"kafka.describe_cluster_operation_v2(op.clusterOperationArn)"#) {
+            KafkaAPI.describeClusterOperationV2(arn: try $0.string("operation_arn"))
+        },
+        read("list_cluster_operations", [clusterArn, paging], "ListClusterOperations: one page of the cluster's operations.",
+             #"kafka.list_cluster_operations(p.cluster_arn)"#) { a in
+            KafkaAPI.listClusterOperations(arn: try a.string("cluster_arn"), maxResults: a.optionalInteger("max_results").map(Int.init),
+                                           nextToken: a.optionalString("next_token"))
+        },
+        read("list_cluster_operations_v2", [clusterArn, paging], "ListClusterOperationsV2.",
+             #"kafka.list_cluster_operations_v2(p.cluster_arn)"#) { a in
+            KafkaAPI.listClusterOperationsV2(arn: try a.string("cluster_arn"), maxResults: a.optionalInteger("max_results").map(Int.init),
+                                             nextToken: a.optionalString("next_token"))
+        },
+        .lua("brokers", effect: .read, parameters: [clusterArn], returns: .list(.record(KafkaBrokerRecord.self)),
+             doc: "ListNodes, every page: one entry per broker, sorted by id.", example: #"for _, b in ipairs(kafka.brokers(p.cluster_arn)) do print(b.id) end"#),
+        .lua("wait_for_operation", effect: .read, parameters: [
+            .required("operation", .either(.string, .table), "An operation ARN, or what `reboot_broker` returned"),
+            .optional("options", .options([
+                .optional("timeout", .seconds(1...86_400), default: 1800, "Seconds to wait in all"),
+                .optional("interval", .seconds(0.001...3600), default: 5, "The first wait between polls, doubling"),
+                .optional("max_interval", .seconds(0.001...3600), default: 60, "The longest wait between polls"),
+            ]), "How long to wait"),
+        ], returns: .table("the final `clusterOperationInfo`; `{planned = true, operationState = \"PLANNED\"}` for a planned operation"),
+             doc: "Polls DescribeClusterOperation until the operation ends (`*COMPLETE` or `*FAILED`); returns at once for a planned one.",
+             example: "local info = kafka.wait_for_operation(op, { timeout = 1800 })"),
+    ], source: String(decoding: PackageResources.kafka_lua, as: UTF8.self))
+
+    static let clusterArn = Parameter.required("cluster_arn", .string, "The cluster's ARN")
+    static let operationArn = Parameter.required("operation_arn", .string, "The cluster operation's ARN")
+    static let maxResults = Parameter.optional("max_results", .integer(1...100), "The most items in one page")
+    static let nextToken = Parameter.optional("next_token", .string, "The token of the next page")
+    static let paging = Parameter.optional("options", .options([maxResults, nextToken]), "Paging")
+
+    private static func read(
+        _ name: String, _ parameters: [Parameter], _ doc: String, _ example: String,
+        _ build: @escaping @Sendable (Arguments) throws -> AWSOperationRequest
+    ) -> ModuleFunction {
+        .aws(name, service: .kafka, effect: .read, parameters: parameters, doc: doc, example: example, build)
+    }
+}
+
+/// One broker in `kafka.brokers`'s answer (built in kafka.lua; this type documents it).
+struct KafkaBrokerRecord: LuaRecord {
+    static let recordName = "kafka.Broker"
+    static let example = KafkaBrokerRecord(
+        id: "1", endpoints: ["b-1.demo.kafka.us-east-1.amazonaws.com"], subnet: "subnet-0abc", address: "10.0.1.5",
+        instanceType: "kafka.m5.large", nodeArn: "arn:aws:kafka:us-east-1:123456789012:broker/demo/abcd-1/1")
+    let id: String
+    let endpoints: [String]
+    let subnet: String?
+    let address: String?
+    let instanceType: String?
+    let nodeArn: String?
+}
+
+extension String {
+    /// The cluster ARN from a `/v1/clusters/{arn}/...` path, decoded.
+    fileprivate var clusterArnFromPath: String {
+        let parts = split(separator: "/")
+        guard parts.count >= 3 else { return "" }
+        return String(parts[2]).removingPercentEncoding ?? String(parts[2])
+    }
+}

@@ -1,0 +1,134 @@
+import LuaKit
+import Synchronization
+
+/// Builds a runbook's `_ENV` from module declarations: the sandbox, then each module's
+/// table with its Swift functions behind the one argument checker and the dry-run gate,
+/// then its Lua source.
+struct ModuleInstaller {
+    let modules: [LuaModule]
+    let services: ModuleServices
+
+    /// The environment and the engine's `host` table (where `install_run` lands).
+    struct Installed {
+        let env: LuaReference
+        let host: LuaReference
+    }
+
+    func install(in lua: LuaState, context: RunContext) throws -> Installed {
+        let env = try lua.makeSandbox()
+        let host = lua.newTable()
+        let G = lua.globals
+        let helpers = lua.sandboxHelpers()
+        defer { [G, helpers].forEach(lua.release) }
+        set(LuaModule.engineInternals, in: host, lua: lua, context: context)
+        for module in modules {
+            let table = module.name.map { _ in lua.newTable() } ?? env
+            set(module, in: table, lua: lua, context: context)
+            if let name = module.name {
+                lua.set(name, table, in: env)
+            }
+            if let source = module.source {
+                let results = try lua.runTrusted(source, name: "=[\(module.name ?? "runbook")]", arguments: [table, env, G, host, helpers])
+                results.forEach(lua.release)
+            }
+            if module.name != nil { lua.release(table) }
+        }
+        return Installed(env: env, host: host)
+    }
+
+    private func set(_ module: LuaModule, in table: LuaReference, lua: LuaState, context: RunContext) {
+        for function in module.functions {
+            guard let bound = bind(function, qualified: module.qualifiedName(of: function), context: context) else { continue }
+            lua.set(function.name, bound, in: table)
+        }
+    }
+
+    /// The host function for a declared function; nil for one the Lua source defines.
+    private func bind(_ function: ModuleFunction, qualified: String, context: RunContext) -> LuaHostFunction? {
+        let (parameters, variadic) = (function.parameters, function.variadic)
+        switch function.body {
+        case .lua:
+            return nil
+        case .host(let duringLoad, let body):
+            return LuaHostFunction(qualified) { call in
+                if !duringLoad { try context.requireRunning() }
+                return try body(try ArgumentChecker.check(call, parameters, variadic: variadic), HostCall(call: call, context: context))
+            }
+        case .primitive(let prepare):
+            let gate = DryRunGate(service: qualified.split(separator: ".").first.map(String.init) ?? qualified,
+                                  operation: function.operation ?? function.name, effect: function.effect, context: context)
+            let services = self.services
+            return LuaHostFunction(qualified) { call in
+                try context.requireRunning()
+                let prepared = try prepare(try ArgumentChecker.check(call, parameters, variadic: variadic), services)
+                return gate.pass(prepared, task: call.task)
+            }
+        }
+    }
+}
+
+/// The one place a primitive's `send` is called: a mutating call in a dry run journals its
+/// exact request and returns its planned result, and `send` never runs.
+struct DryRunGate {
+    let service: String
+    let operation: String
+    let effect: Effect
+    let context: RunContext
+
+    func pass(_ prepared: PreparedCall, task: LuaTaskID?) -> LuaReturn {
+        let step = context.currentStep(of: task)
+        let journal = context.journal
+        let configurationFailures = context.configurationFailures
+        let (service, operation, effect) = (service, operation, effect)
+        // One journal line per attempt; a primitive that reports no attempts gets one line
+        // for the whole call, attempt 1.
+        @Sendable func record(planned: Bool, _ attempt: CallAttempt?) {
+            journal?.record(.call) {
+                $0.step = step
+                $0.service = service
+                $0.operation = operation
+                $0.effect = effect.rawValue
+                $0.planned = planned
+                $0.request = prepared.request
+                $0.summary = prepared.target
+                $0.attempt = attempt?.number
+                $0.httpStatus = attempt?.httpStatus
+                $0.durationMs = attempt?.durationMs
+                $0.retryAfterMs = attempt?.retryAfterMs
+                $0.requestId = attempt?.requestID
+                $0.error = attempt?.error
+            }
+        }
+        if context.dryRun && effect == .mutate {
+            context.countPlannedAction()
+            record(planned: true, nil)
+            var planned = prepared.planned.tableValue ?? LuaTable()
+            planned.fields["planned"] = true
+            planned.fields["request"] = prepared.request
+            // Suspend as a sent call would, so a dry run fails where the live run would.
+            let result = LuaValue.table(planned)
+            return .suspend(.work { [result] })
+        }
+        return .suspend(.work {
+            let started = ContinuousClock.now
+            let reported = Mutex(false)
+            let reporter = CallReporter { attempt in
+                reported.withLock { $0 = true }
+                record(planned: false, attempt)
+            }
+            func whole(_ requestID: String?, _ error: String?) -> CallAttempt {
+                CallAttempt(number: 1, httpStatus: nil, error: error, requestID: requestID,
+                            durationMs: milliseconds(since: started), retryAfterMs: nil)
+            }
+            do {
+                let result = try await prepared.send(reporter)
+                if !reported.withLock({ $0 }) { record(planned: false, whole(result.requestID, nil)) }
+                return [result.value]
+            } catch {
+                if let failure = error as? PrimitiveConfigurationError { configurationFailures.note(failure) }
+                if !reported.withLock({ $0 }) { record(planned: false, whole(nil, "\(error)")) }
+                throw error
+            }
+        })
+    }
+}

@@ -1,0 +1,111 @@
+public import LuaKit
+
+/// One argument of a module function, or one field of an option table.
+public struct Parameter: Sendable {
+    /// The name errors and docs use (`cluster_arn`, `timeout`).
+    public let name: String
+    /// What values it takes.
+    public let type: ParameterType
+    /// Whether a call must give it.
+    public let required: Bool
+    /// The value used when a call leaves it out.
+    public let defaultValue: LuaValue?
+    /// One line saying what it is.
+    public let doc: String
+
+    /// An argument every call must give.
+    public static func required(_ name: String, _ type: ParameterType, _ doc: String) -> Parameter {
+        Parameter(name: name, type: type, required: true, defaultValue: nil, doc: doc)
+    }
+
+    /// An argument a call may leave out, then `nil` or `defaultValue`.
+    public static func optional(_ name: String, _ type: ParameterType, default defaultValue: LuaValue? = nil, _ doc: String) -> Parameter {
+        Parameter(name: name, type: type, required: false, defaultValue: defaultValue, doc: doc)
+    }
+}
+
+/// The values a ``Parameter`` takes; each case says how it is checked and documented.
+public indirect enum ParameterType: Sendable {
+    /// Any plain value (nil, boolean, number, string, table of those).
+    case value
+    /// Anything at all; functions and userdata are described as text (log fields, findings).
+    case anything
+    /// A non-empty string.
+    case string
+    /// `true` or `false`.
+    case boolean
+    /// An integer in the range.
+    case integer(ClosedRange<Int64>)
+    /// A finite number in the range.
+    case number(ClosedRange<Double>)
+    /// A number of seconds in the range.
+    case seconds(ClosedRange<Double>)
+    /// One of these strings.
+    case choice([String])
+    /// A sequence of values of one type.
+    case list(ParameterType)
+    /// A table with string keys and values of one type.
+    case map(ParameterType)
+    /// Any table, passed on as it is (an AWS request's members).
+    case table
+    /// A table of named options; a key not declared is an error naming the ones that are.
+    case options([Parameter])
+    /// Either of two types (`tls = true` or `tls = {ca_file = ...}`).
+    case either(ParameterType, ParameterType)
+    /// A Lua function (docs only: Swift never receives functions).
+    case function
+    /// An id, or a list of ids, as strings (`2`, `"2"`, `{1, 2}`).
+    case ids
+}
+
+extension ParameterType {
+    /// The type as lua-language-server writes it.
+    var luaType: String {
+        switch self {
+        case .value, .anything: "any"
+        case .string: "string"
+        case .boolean: "boolean"
+        case .integer: "integer"
+        case .number, .seconds: "number"
+        case .choice(let names): names.map { "\"\($0)\"" }.joined(separator: "|")
+        case .list(let element): element.luaElementType + "[]"
+        case .map(let element): "table<string, \(element.luaType)>"
+        case .table, .options: "table"
+        case .either(let a, let b): "\(a.luaType)|\(b.luaType)"
+        case .function: "function"
+        case .ids: "string|integer|(string|integer)[]"
+        }
+    }
+
+    private var luaElementType: String {
+        switch self {
+        case .either, .choice, .ids: "(\(luaType))"
+        default: luaType
+        }
+    }
+
+    /// The type as the Markdown reference writes it.
+    var summary: String {
+        switch self {
+        case .value: "any value"
+        case .anything: "anything"
+        case .string: "string"
+        case .boolean: "boolean"
+        case .integer(let range): "integer \(range.lowerBound)–\(range.upperBound)"
+        case .number(let range): "number \(formatBound(range.lowerBound))–\(formatBound(range.upperBound))"
+        case .seconds(let range): "seconds \(formatBound(range.lowerBound))–\(formatBound(range.upperBound))"
+        case .choice(let names): names.map { "`\"\($0)\"`" }.joined(separator: " or ")
+        case .list(let element): "list of \(element.summary)"
+        case .map(let element): "map of \(element.summary)"
+        case .table: "table"
+        case .options: "options table"
+        case .either(let a, let b): "\(a.summary) or \(b.summary)"
+        case .function: "function"
+        case .ids: "id or list of ids"
+        }
+    }
+}
+
+func formatBound(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
+}

@@ -1,0 +1,37 @@
+import Foundation
+import RunbookEngine
+
+/// `runbook validate --strict`: luacheck over runbook files with the generated config.
+enum Luacheck {
+    /// luacheck's problems as `file:line:column: (code) message`, one a line.
+    ///
+    /// - Throws: ``RunbookError`` when luacheck is not installed or cannot run: strict
+    ///   validation never passes silently.
+    static func check(files: [String], config: String) throws -> [String] {
+        guard let executable = ["/usr/bin/luacheck", "/usr/local/bin/luacheck"].first(where: FileManager.default.isExecutableFile) else {
+            throw RunbookError(.notFound, "--strict needs luacheck, which is not installed",
+                               hint: "install it (Debian: apt-get install lua-check), or validate without --strict")
+        }
+        let configFile = NSTemporaryDirectory() + "runbook-luacheck-\(UUID().uuidString).luacheckrc"
+        guard FileManager.default.createFile(atPath: configFile, contents: Data(config.utf8)) else {
+            throw RunbookError(.io, "cannot write a luacheck config to \(configFile)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: configFile) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["--config", configFile, "--formatter", "plain", "--codes", "--no-color", "--"] + files
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        do { try process.run() } catch {
+            throw RunbookError(.io, "cannot run \(executable): \(error.localizedDescription)")
+        }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        // 0: clean, 1: warnings, 2: errors in files (syntax); anything else is luacheck failing.
+        guard (0...2).contains(process.terminationStatus) else {
+            throw RunbookError(.io, "luacheck failed (exit \(process.terminationStatus)): \(text.prefix(500))")
+        }
+        return text.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+}
