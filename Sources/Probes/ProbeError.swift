@@ -1,8 +1,10 @@
-/// An error raised when probe input (metrics text or a connection string) is malformed.
+/// An error raised when probe input (metrics text, a connection string, a probe's arguments) is
+/// malformed, or when a scrape gets no usable answer.
 ///
 /// The ``description`` says what was wrong and where, for example
-/// `line 12: expected '=' after label name "job"` or
-/// `bootstrap broker entry 2 ("b-2.example:0"): port 0 is outside 1-65535`.
+/// `line 12: expected '=' after label name "job"`,
+/// `bootstrap broker entry 2 ("b-2.example:0"): port 0 is outside 1-65535` or
+/// `http://10.0.0.5:11002/metrics answered HTTP 503`.
 public struct ProbeError: Error, Equatable, CustomStringConvertible {
     private enum Kind: Equatable {
         /// A line of Prometheus text exposition could not be parsed.
@@ -15,6 +17,10 @@ public struct ProbeError: Error, Equatable, CustomStringConvertible {
         case chroot(path: String, problem: String)
         /// A caller-supplied argument was out of range.
         case argument(name: String, problem: String)
+        /// A scrape's endpoint answered with a status other than 200.
+        case scrapeStatus(url: String, status: Int)
+        /// A scrape got no answer, too large an answer, or one that did not parse.
+        case scrape(url: String, problem: String)
     }
 
     private let kind: Kind
@@ -36,6 +42,10 @@ public struct ProbeError: Error, Equatable, CustomStringConvertible {
             return "ZooKeeper chroot \(quoted(path)): \(problem)"
         case let .argument(name, problem):
             return "argument \(name): \(problem)"
+        case let .scrapeStatus(url, status):
+            return "\(url) answered HTTP \(status)"
+        case let .scrape(url, problem):
+            return "\(url): \(problem)"
         }
     }
 
@@ -57,6 +67,14 @@ public struct ProbeError: Error, Equatable, CustomStringConvertible {
 
     static func argument(_ name: String, _ problem: String) -> ProbeError {
         ProbeError(.argument(name: name, problem: problem))
+    }
+
+    static func scrapeStatus(_ url: String, _ status: Int) -> ProbeError {
+        ProbeError(.scrapeStatus(url: url, status: status))
+    }
+
+    static func scrape(_ url: String, _ problem: String) -> ProbeError {
+        ProbeError(.scrape(url: url, problem: problem))
     }
 }
 
