@@ -29,7 +29,7 @@ struct RegionResolutionTests {
 
     @Test func aRegionThatIsNotAHostLabelIsRejected() async throws {
         let configuration = try home.configuration(["AWS_REGION": "us-east-1.evil.com/"])
-        #expect(await awsError { try configuration.region() } == .invalidScope)
+        #expect(await awsError { try configuration.region() } == .invalidRegion(source: "AWS_REGION"))
     }
 }
 

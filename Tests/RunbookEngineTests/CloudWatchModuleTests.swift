@@ -8,30 +8,22 @@ import Testing
 @Suite(.serialized)
 struct CloudWatchModuleTests {
     let moto: MotoServer
-    let engine: RunbookEngine
+    let configuration: EngineConfiguration
 
     init() async throws {
         moto = try await MotoServer()
         try await moto.seedMetrics()
-        let endpoint = try #require(URL(string: moto.url))
-        let settings = AWSSettings(region: "us-east-1", endpoints: ["cloudwatch": endpoint, "kafka": endpoint]) {
+        configuration = EngineConfiguration(aws: AWSSettings(region: "us-east-1", endpointURL: moto.url) {
             AWSCredentials(accessKeyID: "testing", secretAccessKey: "testing")
-        }
-        engine = RunbookEngine(modules: AWSModules.modules(settings))
+        })
     }
 
-    func run(_ body: String, dryRun: Bool = false) async -> RunRecord {
-        let folder = RunbookFolder()
-        defer { folder.remove() }
-        var request = RunRequest(file: folder.write("cw.lua", runbookSource(body)))
-        request.dryRun = dryRun
-        let recorder = JournalRecorder()
-        let result = await engine.run(request, sinks: [recorder])
-        return RunRecord(result: result, events: recorder.events)
+    func run(_ body: String, dryRun: Bool = false) async throws -> RunRecord {
+        try await RunbookEngineTests.run(runbookSource(body), dryRun: dryRun, configuration: configuration)
     }
 
     @Test func seriesReturnsTheDatapointsSortedByTime() async throws {
-        let record = await run("""
+        let record = try await run("""
             local points = step("cpu", function()
               return cloudwatch.series { namespace = "AWS/Kafka", metric = "CpuUser",
                 dimensions = { ["Cluster Name"] = "demo", ["Broker ID"] = "2" }, stat = "Maximum", period = 300 }
@@ -61,20 +53,20 @@ struct CloudWatchModuleTests {
             local alarms = cloudwatch.describe_alarms { alarm_names = { "demo-cpu-high" } }
             step("result", function() return { planned = answer.planned == true, found = #(alarms.MetricAlarms or {}) } end)
             """
-        let dry = await run(body, dryRun: true)
+        let dry = try await run(body, dryRun: true)
         #expect(dry.result.exit == .ok, "\(dry.result.message ?? "")")
         #expect(dry.events(.stepFinished).last?.result == ["planned": true, "found": 0])
         let planned = dry.events(.call).first { $0.planned == true }
         #expect(planned?.operation == "PutMetricAlarm")
         #expect(planned?.request?["body"]["AlarmName"] == "demo-cpu-high")
         #expect(planned?.request?["body"]["MetricName"] == "CpuUser")
-        let live = await run(body)
+        let live = try await run(body)
         #expect(live.result.exit == .ok, "\(live.result.message ?? "")")
         #expect(live.events(.stepFinished).last?.result == ["planned": false, "found": 1])
     }
 
     @Test func aServiceErrorReachesLuaWithCodeAndRequest() async throws {
-        let record = await run("""
+        let record = try await run("""
             local ok, err = pcall(cloudwatch.set_alarm_state, { alarm_name = "no-such-alarm", state_value = "ALARM", state_reason = "test" })
             assert(not ok)
             step("error", function() return err end)

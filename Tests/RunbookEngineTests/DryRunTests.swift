@@ -25,7 +25,7 @@ struct DryRunTests {
         let folder = RunbookFolder()
         defer { folder.remove() }
         let reportPath = folder.path + "/review.md"
-        let record = await run(Self.sneakyRunbook, dryRun: true, log: log, extraSinks: [MarkdownReport(path: reportPath)])
+        let record = try await run(Self.sneakyRunbook, dryRun: true, log: log, extraSinks: [MarkdownReport(path: reportPath)])
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         #expect(log.requests.isEmpty)
         let planned = record.events(.call).filter { $0.planned == true }
@@ -44,7 +44,7 @@ struct DryRunTests {
 
     @Test func liveRunSendsEachMutatingCall() async throws {
         let log = SendLog()
-        let record = await run(Self.sneakyRunbook, log: log)
+        let record = try await run(Self.sneakyRunbook, log: log)
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         #expect(log.requests.count == 9)
         #expect(record.events(.call).filter { $0.operation == "Mutate" }.allSatisfy { $0.planned == false && $0.requestId == "req-mutate" })
@@ -55,8 +55,8 @@ struct DryRunTests {
             step("read", function() return test.read("a") end)
             step("change", function() return test.mutate({ id = 1 }) end)
             """)
-        let dry = await run(source, dryRun: true)
-        let live = await run(source)
+        let dry = try await run(source, dryRun: true)
+        let live = try await run(source)
         let shape = { (record: RunRecord) in record.events.map { "\($0.event.rawValue) \($0.name ?? $0.operation ?? "") \($0.status ?? "")" } }
         #expect(shape(dry) == shape(live))
         #expect(dry.events.first?.mode == "dry-run")
@@ -66,7 +66,7 @@ struct DryRunTests {
     @Test func primitivesAreRefusedWhileLoading() async throws {
         let log = SendLog()
         let source = "test.mutate({ id = 1 })\n" + runbookSource("")
-        let record = await run(source, log: log)
+        let record = try await run(source, log: log)
         #expect(record.result.exit == .usage)
         #expect(record.result.message?.contains("cannot run while the runbook file is loading") == true)
         #expect(log.requests.isEmpty)

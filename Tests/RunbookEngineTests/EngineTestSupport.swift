@@ -1,37 +1,6 @@
 import Foundation
 import LuaKit
 import RunbookEngine
-import Synchronization
-
-/// Counts what the test primitives really sent: the "server" of the dry-run tests.
-final class SendLog: Sendable {
-    private let sent = Mutex<[LuaValue]>([])
-    var requests: [LuaValue] { sent.withLock { $0 } }
-    func append(_ request: LuaValue) { sent.withLock { $0.append(request) } }
-}
-
-/// Test-only primitives: `test.read(x)` echoes x; `test.mutate(args)` records a send.
-func testModule(_ log: SendLog) -> PrimitiveModule {
-    PrimitiveModule(name: "test", primitives: [
-        Primitive(name: "read", service: "test", operation: "Read", effect: .read) { arguments in
-            let value = arguments.first ?? .string("")
-            return PreparedCall(request: ["value": value]) { _ in
-                try await Task.sleep(nanoseconds: 1_000_000)
-                return PrimitiveResult(value, requestID: "req-read")
-            }
-        },
-        Primitive(name: "mutate", service: "test", operation: "Mutate", effect: .mutate) { arguments in
-            guard case .table(let body) = arguments.first ?? .string("") else {
-                throw LuaHostError("bad argument #1 (request): expected a table")
-            }
-            let request: LuaValue = ["method": "PUT", "path": "/things/reboot", "body": .table(body)]
-            return PreparedCall(request: request, target: "thing \(body[.string("id")])", planned: ["operation": "planned"]) { _ in
-                log.append(request)
-                return PrimitiveResult(["operation": "op-123"], requestID: "req-mutate")
-            }
-        },
-    ])
-}
 
 /// A temporary folder of runbook files, removed by the test that made it.
 struct RunbookFolder {
@@ -79,8 +48,8 @@ struct RunRecord {
 /// Runs `source` through the engine with the test module and records its journal.
 func run(
     _ source: String, arguments: [String] = [], dryRun: Bool = false, timeout: Double? = nil,
-    log: SendLog = SendLog(), extraSinks: [any JournalSink] = []
-) async -> RunRecord {
+    log: SendLog = SendLog(), extraSinks: [any JournalSink] = [], configuration: EngineConfiguration? = nil
+) async throws -> RunRecord {
     let folder = RunbookFolder()
     defer { folder.remove() }
     let file = folder.write("runbook.lua", source)
@@ -89,6 +58,7 @@ func run(
     request.dryRun = dryRun
     request.timeout = timeout
     let recorder = JournalRecorder()
-    let result = await RunbookEngine(modules: [testModule(log)]).run(request, sinks: [recorder] + extraSinks)
+    let engine = try Engine(configuration ?? EngineConfiguration(modules: LuaModule.standard + [testModule(log)]))
+    let result = await engine.run(request, sinks: [recorder] + extraSinks)
     return RunRecord(result: result, events: recorder.events)
 }

@@ -36,28 +36,21 @@ final class KafkaTestServer: @unchecked Sendable {
 
 struct KafkaModuleTests {
     let server: KafkaTestServer
-    let engine: RunbookEngine
+    let configuration: EngineConfiguration
 
     init() async throws {
         server = try await KafkaTestServer()
-        let endpoint = try #require(URL(string: server.url))
-        let settings = AWSSettings(region: "us-east-1", endpoints: ["kafka": endpoint]) {
+        configuration = EngineConfiguration(aws: AWSSettings(region: "us-east-1", endpointURL: server.url) {
             AWSCredentials(accessKeyID: KafkaTestServer.accessKey, secretAccessKey: KafkaTestServer.secret,
                            sessionToken: "session-token-for-tests")
-        }
-        engine = RunbookEngine(modules: AWSModules.modules(settings))
+        })
     }
 
     func run(_ body: String, dryRun: Bool = false, journal: String? = nil) async throws -> RunRecord {
-        let folder = RunbookFolder()
-        defer { folder.remove() }
-        var request = RunRequest(file: folder.write("msk.lua", runbookSource(body, params: "cluster_arn = { type = \"string\", required = true }")))
-        request.arguments = ["cluster_arn=\(KafkaTestServer.demoArn)"]
-        request.dryRun = dryRun
-        let recorder = JournalRecorder()
-        let sinks: [any JournalSink] = [recorder] + (try journal.map { [try JournalFile(path: $0)] } ?? [])
-        let result = await engine.run(request, sinks: sinks)
-        return RunRecord(result: result, events: recorder.events)
+        try await RunbookEngineTests.run(
+            runbookSource(body, params: "cluster_arn = { type = \"string\", required = true }"),
+            arguments: ["cluster_arn=\(KafkaTestServer.demoArn)"], dryRun: dryRun,
+            extraSinks: try journal.map { [try JournalFile(path: $0)] } ?? [], configuration: configuration)
     }
 
     static let rebootRunbook = """

@@ -19,19 +19,19 @@ struct LimitsAndSecretsTests {
     @Test(arguments: bombs)
     func aLimitStopsTheRunWithExitThree(body: String, reason: String) async throws {
         let source = runbookSource(body, extra: "limits = { memory_mb = 8, instructions = 20000000 },")
-        let record = await run(source, timeout: body.hasPrefix("sleep") ? 0.2 : 60)
+        let record = try await run(source, timeout: body.hasPrefix("sleep") ? 0.2 : 60)
         #expect(record.result.exit == .limit, "\(body): \(record.result.message ?? "")")
         let end = record.events(.runFinished).first
         #expect(end?.status == "stopped")
         #expect(end?.exitCode == 3)
         if !reason.isEmpty { #expect(end?.reason?.contains(reason) == true, "\(end?.reason ?? "")") }
         // The engine goes on: the next run in the same process works.
-        let next = await run(runbookSource("step('fine', function() return 1 end)"))
+        let next = try await run(runbookSource("step('fine', function() return 1 end)"))
         #expect(next.result.exit == .ok)
     }
 
     @Test func stepsOpenWhenALimitHitsAreClosedAsStopped() async throws {
-        let record = await run(runbookSource("step('outer', function() step('inner', function() while true do end end) end)",
+        let record = try await run(runbookSource("step('outer', function() step('inner', function() while true do end end) end)",
                                              extra: "limits = { instructions = 5000000 },"))
         #expect(record.result.exit == .limit)
         #expect(record.events(.stepFinished).map(\.status) == ["stopped", "stopped"])
@@ -49,7 +49,7 @@ struct LimitsAndSecretsTests {
             cancellation.cancel()
         }
         let recorder = JournalRecorder()
-        let result = await RunbookEngine().run(request, sinks: [recorder])
+        let result = try await Engine(EngineConfiguration()).run(request, sinks: [recorder])
         #expect(result.exit == .limit)
         #expect(result.stopReason == .cancelled)
         #expect(recorder.events.last?.reason == "cancelled")
@@ -62,7 +62,7 @@ struct LimitsAndSecretsTests {
         let journalPath = folder.path + "/journal.jsonl"
         let reportPath = folder.path + "/report.md"
         let output = OutputCapture()
-        let record = await run(runbookSource("""
+        let record = try await run(runbookSource("""
             log.info("using token " .. p.token)
             step("leak", function() return { token = p.token } end)
             finding { severity = "low", summary = "token " .. p.token }

@@ -4,7 +4,7 @@ import Testing
 
 struct MetricsBindingsTests {
     @Test func parsesAnExpositionAndComputesOverASeries() async throws {
-        let record = await run(runbookSource(#"""
+        let record = try await run(runbookSource(#"""
             local families = metrics.parse([[
             # HELP node_filesystem_avail_bytes Filesystem space available.
             # TYPE node_filesystem_avail_bytes gauge
@@ -47,10 +47,10 @@ struct MetricsBindingsTests {
             ("metrics.parse('up{job=\"x\" 1')", "metrics.parse: line 1:"),
             ("metrics.mean({ { time = 1 } })", "entry 1 needs numeric time and value"),
             ("msk.bootstrap_brokers('b-1:99999')", "port 99999 is outside 1-65535"),
-            ("metrics.time_to_threshold({}, 1, 'sideways')", "expected \"rising\" or \"falling\""),
+            ("metrics.time_to_threshold({}, 1, 'sideways')", "bad argument #3 (direction): expected one of \"rising\", \"falling\", got \"sideways\""),
         ]
         for (body, expected) in cases {
-            let record = await run(runbookSource(body))
+            let record = try await run(runbookSource(body))
             #expect(record.events(.runFinished).first?.error?.contains(expected) == true,
                     "\(body): \(record.events(.runFinished).first?.error ?? "")")
         }

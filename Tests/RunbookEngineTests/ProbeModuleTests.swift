@@ -6,20 +6,14 @@ import TestSupport
 /// `probe.tcp` and `probe.dns` on 127.0.0.1 only: an open port (a test server), closed
 /// ports, and a name under the reserved `.invalid` domain.
 struct ProbeModuleTests {
-    func run(_ body: String, dryRun: Bool = false) async -> RunRecord {
-        let folder = RunbookFolder()
-        defer { folder.remove() }
-        var request = RunRequest(file: folder.write("probe.lua", runbookSource(body)))
-        request.dryRun = dryRun
-        let recorder = JournalRecorder()
-        let result = await RunbookEngine(modules: ProbeModules.modules()).run(request, sinks: [recorder])
-        return RunRecord(result: result, events: recorder.events)
+    func run(_ body: String, dryRun: Bool = false) async throws -> RunRecord {
+        try await RunbookEngineTests.run(runbookSource(body), dryRun: dryRun)
     }
 
     @Test func tcpAndDnsAnswerWithDataEvenInADryRun() async throws {
         let server = try await LoopbackServer(script: "http_test_server.py")
         let closed = try freePort()
-        let record = await run("""
+        let record = try await run("""
             local open = probe.tcp { host = "127.0.0.1", port = \(server.port), timeout = 2 }
             local shut = probe.tcp { host = "127.0.0.1", port = \(closed), timeout = 2 }
             local name = probe.dns("nosuchhost.invalid", 2)
@@ -43,7 +37,7 @@ struct ProbeModuleTests {
     @Test func manyProbesAtOnceWithEachAreEachRight() async throws {
         let server = try await LoopbackServer(script: "http_test_server.py")
         let closed = try freePort()
-        let record = await run("""
+        let record = try await run("""
             local targets = {}
             for i = 1, 300 do targets[i] = (i % 3 == 0) and \(closed) or \(server.port) end
             local results = each(targets, function(port) return probe.tcp { host = "127.0.0.1", port = port, timeout = 5 } end,
@@ -63,7 +57,7 @@ struct ProbeModuleTests {
     /// the Lua side: a down server is data for status and an error naming it for children.
     @Test func zkStatusAndChildrenReachLua() async throws {
         let closed = try freePort()
-        let record = await run("""
+        let record = try await run("""
             local servers = zk.status("127.0.0.1:\(closed)", 2)
             local ok, err = pcall(zk.children, "127.0.0.1:\(closed)/kafka", "/brokers/ids", 2)
             step("result", function()
@@ -80,7 +74,7 @@ struct ProbeModuleTests {
     @Test func scrapesANodeExporterAndProbesItOverHTTP() async throws {
         let exporter = try await LoopbackProcess("prometheus-node-exporter") { ["--web.listen-address=127.0.0.1:\($0)"] }
         let closed = try freePort()
-        let record = await run("""
+        let record = try await run("""
             local families = metrics.scrape("\(exporter.url)/metrics", 10)
             local cpu, kinds = nil, {}
             for _, family in ipairs(families) do
@@ -99,7 +93,7 @@ struct ProbeModuleTests {
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         #expect(record.events(.stepFinished).last?.result == [
             "families": true, "cpu": "counter", "cpu_samples": true, "gauges": true, "status": 200, "truncated": true,
-            "body": 100, "content_type": true, "down": false, "reason": "connection refused", "scrape_failed": true,
+            "body": 100, "content_type": true, "down": false, "reason": "refused", "scrape_failed": true,
         ])
     }
 
@@ -108,7 +102,7 @@ struct ProbeModuleTests {
     @Test func tlsReportsAFailedHandshakeAsData() async throws {
         let server = try await LoopbackServer(script: "http_test_server.py")
         let closed = try freePort()
-        let record = await run("""
+        let record = try await run("""
             local plain = probe.tls { host = "127.0.0.1", port = \(server.port), timeout = 3 }
             local shut = probe.tls { host = "127.0.0.1", port = \(closed), timeout = 3 }
             step("result", function()
@@ -126,7 +120,7 @@ struct ProbeModuleTests {
         let bootstrap = cluster.firstLine
         let first = bootstrap.split(separator: ",").first.map(String.init) ?? ""
         let port = first.split(separator: ":").last.map(String.init) ?? "0"
-        let record = await run("""
+        let record = try await run("""
             local versions = kafka_wire.api_versions { host = "127.0.0.1", port = \(port), timeout = 5 }
             local metadata = kafka_wire.metadata { bootstrap = "\(bootstrap)", timeout = 5 }
             local orders
@@ -145,7 +139,7 @@ struct ProbeModuleTests {
         ])
         // TLS asked of a plaintext broker: the handshake fails, and the error says so.
         // (TLS that works is tested through stunnel in ProbesTests.)
-        let tls = await run("""
+        let tls = try await run("""
             local ok, err = pcall(kafka_wire.api_versions, { host = "127.0.0.1", port = \(port), timeout = 3, tls = true })
             step("tls", function() return { ok = ok, handshake = tostring(err):find("TLS", 1, true) ~= nil } end)
             """)
@@ -156,12 +150,12 @@ struct ProbeModuleTests {
 
     @Test func badArgumentsAreClearErrors() async throws {
         let cases: [(String, String)] = [
-            ("probe.tcp { host = \"127.0.0.1\", port = 70000 }", "probe.tcp: port must be an integer from 1 to 65535"),
-            ("probe.tcp { port = 1 }", "probe.tcp: host must be a non-empty string"),
-            ("probe.dns(\"x\", -1)", "probe.dns: timeout must be a number of seconds"),
+            ("probe.tcp { host = \"127.0.0.1\", port = 70000 }", "probe.tcp: port: expected an integer from 1 to 65535, got 70000"),
+            ("probe.tcp { port = 1 }", "probe.tcp: host: expected a non-empty string, got nil"),
+            ("probe.dns(\"x\", -1)", "probe.dns: bad argument #2 (timeout): expected a number of seconds from 0.001 to 300, got -1"),
         ]
         for (body, expected) in cases {
-            let record = await run(body)
+            let record = try await run(body)
             #expect(record.events(.runFinished).first?.error?.contains(expected) == true,
                     "\(body): \(record.events(.runFinished).first?.error ?? "")")
         }

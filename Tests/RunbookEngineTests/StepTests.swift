@@ -4,7 +4,7 @@ import Testing
 
 struct StepTests {
     @Test func stepResultsFlowBackAndAreJournaled() async throws {
-        let record = await run(runbookSource("""
+        let record = try await run(runbookSource("""
             local a, b = step("two values", function() return 1, "two" end)
             assert(a == 1 and b == "two")
             step("nested parent", function()
@@ -24,7 +24,7 @@ struct StepTests {
     }
 
     @Test func retriesWithBackoffUntilTheStepPasses() async throws {
-        let record = await run(runbookSource("""
+        let record = try await run(runbookSource("""
             local tries = 0
             local value = step("flaky", { retries = 3, backoff = 0.01 }, function()
               tries = tries + 1
@@ -42,7 +42,7 @@ struct StepTests {
     }
 
     @Test func aStepPastItsTimeoutIsCutEvenWhileWaiting() async throws {
-        let record = await run(runbookSource("""
+        let record = try await run(runbookSource("""
             step("slow", { timeout = 0.05 }, function() sleep(30) end)
             """))
         #expect(record.result.exit == .failed)
@@ -54,7 +54,7 @@ struct StepTests {
     }
 
     @Test func aStepTimeoutCutsABusyLoopAndPcallCannotSwallowIt() async throws {
-        let record = await run(runbookSource("""
+        let record = try await run(runbookSource("""
             local ok, err = pcall(step, "busy", { timeout = 0.05 }, function()
               pcall(function() while true do end end)
               log.info("escaped the timeout")
@@ -68,7 +68,7 @@ struct StepTests {
     }
 
     @Test func continueOnErrorReturnsTheErrorAndTheRunGoesOn() async throws {
-        let record = await run(runbookSource("""
+        let record = try await run(runbookSource("""
             local value, err = step("optional", { continue_on_error = true }, function() error("broken") end)
             assert(value == nil and err:find("broken", 1, true))
             step("next", function() end)
@@ -78,7 +78,7 @@ struct StepTests {
     }
 
     @Test func aFailingStepFailsTheRunWithItsMessage() async throws {
-        let record = await run(runbookSource("""
+        let record = try await run(runbookSource("""
             step("broken", function() local t = nil; return t.field end)
             step("never", function() end)
             """))
@@ -92,7 +92,7 @@ struct StepTests {
     }
 
     @Test func failEndsTheRunWithTheRunbooksMessage() async throws {
-        let record = await run(runbookSource("""
+        let record = try await run(runbookSource("""
             step("check", function() fail("cluster is not ACTIVE") end)
             """))
         #expect(record.result.exit == .failed)
@@ -102,7 +102,7 @@ struct StepTests {
     }
 
     @Test func parallelBranchesAllFinishAndFailuresAreNamed() async throws {
-        let record = await run(runbookSource("""
+        let record = try await run(runbookSource("""
             local done = {}
             local ok, err = pcall(parallel,
               function() sleep(0.02) done[#done + 1] = "a" return 1 end,
@@ -121,7 +121,7 @@ struct StepTests {
     }
 
     @Test func findingsAndLogsAreJournaledAtTheirStep() async throws {
-        let record = await run(runbookSource("""
+        let record = try await run(runbookSource("""
             step("judge", function()
               log.warn("cpu is high", { broker = 2 })
               finding { severity = "high", summary = "broker 2 CPU at 93%", detail = { broker = 2, cpu = 93 } }
@@ -141,15 +141,15 @@ struct StepTests {
     @Test func badStepArgumentsAreClearErrors() async throws {
         let cases: [(String, String)] = [
             ("step(42, function() end)", "step: bad argument #1 (name): expected a string"),
-            ("step(\"x\", { timout = 1 }, function() end)", "unknown step option \"timout\""),
-            ("step(\"x\", { timeout = -1 }, function() end)", "timeout must be a positive number"),
-            ("finding { severity = \"urgent\", summary = \"x\" }", "severity must be one of info, low, medium, high, critical"),
-            ("sleep(-1)", "sleep: seconds must be from 0 to 86400"),
+            ("step(\"x\", { timout = 1 }, function() end)", "step: bad argument #2 (options): unknown option \"timout\"; options are: backoff, continue_on_error, retries, timeout"),
+            ("step(\"x\", { timeout = -1 }, function() end)", "step: timeout: expected a number of seconds from 0.001 to 86400, got -1"),
+            ("finding { severity = \"urgent\", summary = \"x\" }", "finding: severity: expected one of \"info\", \"low\", \"medium\", \"high\", \"critical\", got \"urgent\""),
+            ("sleep(-1)", "sleep: bad argument #1 (seconds): expected a number of seconds from 0 to 86400, got -1"),
             ("run.params = {}", "run is read-only"),
             ("json.decode('{bad')", "json.decode: malformed JSON"),
         ]
         for (body, expected) in cases {
-            let record = await run(runbookSource(body))
+            let record = try await run(runbookSource(body))
             #expect(record.result.exit == .failed, "\(body)")
             #expect(record.events(.runFinished).first?.error?.contains(expected) == true,
                     "\(body): \(record.events(.runFinished).first?.error ?? "")")
@@ -157,7 +157,7 @@ struct StepTests {
     }
 
     @Test func jsonRoundTripsAndTheRunTableIsFilled() async throws {
-        let record = await run(runbookSource("""
+        let record = try await run(runbookSource("""
             local text = json.encode({ b = { 1, 2 }, a = "x", n = 1.5 })
             assert(text == '{"a":"x","b":[1,2],"n":1.5}', text)
             local back = json.decode(text)

@@ -13,7 +13,7 @@ struct ValidationTests {
         """
 
     @Test func parametersAreTypedByTheirDeclaration() async throws {
-        let record = await run(runbookSource("""
+        let record = try await run(runbookSource("""
             assert(p.cluster == "c1" and p.threshold == 75.5 and p.count == 3 and p.force == true)
             assert(#p.brokers == 3 and p.brokers[3] == "3" and p.mode == "safe")
             """, params: Self.typed), arguments: ["cluster=c1", "threshold=75.5", "count=3", "force=yes", "brokers=1, 2", "brokers=3"])
@@ -34,7 +34,7 @@ struct ValidationTests {
     @Test(arguments: wrongParameters)
     func wrongParametersAreRefusedBeforeTheRun(arguments: [String], expected: String) async throws {
         let log = SendLog()
-        let record = await run(runbookSource("test.mutate({ id = 1 })", params: Self.typed), arguments: arguments, log: log)
+        let record = try await run(runbookSource("test.mutate({ id = 1 })", params: Self.typed), arguments: arguments, log: log)
         #expect(record.result.exit == .usage)
         #expect(record.result.message?.contains(expected) == true, "\(record.result.message ?? "")")
         #expect(record.events.isEmpty)
@@ -63,13 +63,13 @@ struct ValidationTests {
 
     @Test(arguments: badRunbooks)
     func badRunbooksAreRefusedWithTheirPosition(source: String, expected: String) async throws {
-        let record = await run(source)
+        let record = try await run(source)
         #expect(record.result.exit == .usage)
         #expect(record.result.message?.contains(expected) == true, "\(record.result.message ?? "")")
     }
 
     @Test func syntaxErrorsNameTheFileAndLine() async throws {
-        let record = await run("return runbook {\n  name = \"x\",\n  version = \"1.0.0\" \"oops\n}")
+        let record = try await run("return runbook {\n  name = \"x\",\n  version = \"1.0.0\" \"oops\n}")
         #expect(record.result.message?.contains("runbook.lua:3:") == true, "\(record.result.message ?? "")")
     }
 
@@ -89,7 +89,7 @@ struct ValidationTests {
         folder.write("nested/b.lua", runbookSource("", name: "same.name"))
         folder.write("c.lua", runbookSource("", name: "other"))
         folder.write("fixtures/ignored.lua", "not lua at all")
-        let catalog = RunbookCatalog(directories: [folder.path], engine: RunbookEngine())
+        let catalog = RunbookCatalog(directories: [folder.path], engine: try Engine(EngineConfiguration()))
         let entries = catalog.entries()
         #expect(entries.count == 3)
         let duplicates = RunbookCatalog.duplicates(in: entries)

@@ -1,5 +1,5 @@
 public import AWSKit
-public import HTTPClient
+import HTTPClient
 import Foundation
 
 /// What a command says about AWS, as the AWS CLI takes it: its own options and the

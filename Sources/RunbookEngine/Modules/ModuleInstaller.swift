@@ -20,7 +20,8 @@ struct ModuleInstaller {
         let G = lua.globals
         let helpers = lua.sandboxHelpers()
         defer { [G, helpers].forEach(lua.release) }
-        set(LuaModule.engineInternals, in: host, lua: lua, context: context)
+        // Named after the public function each serves (`step:`), not the hidden table.
+        set(LuaModule.engineInternals, in: host, lua: lua, context: context, qualified: false)
         for module in modules {
             let table = module.name.map { _ in lua.newTable() } ?? env
             set(module, in: table, lua: lua, context: context)
@@ -36,9 +37,10 @@ struct ModuleInstaller {
         return Installed(env: env, host: host)
     }
 
-    private func set(_ module: LuaModule, in table: LuaReference, lua: LuaState, context: RunContext) {
+    private func set(_ module: LuaModule, in table: LuaReference, lua: LuaState, context: RunContext, qualified: Bool = true) {
         for function in module.functions {
-            guard let bound = bind(function, qualified: module.qualifiedName(of: function), context: context) else { continue }
+            let name = qualified ? module.qualifiedName(of: function) : function.name
+            guard let bound = bind(function, qualified: name, context: context) else { continue }
             lua.set(function.name, bound, in: table)
         }
     }

@@ -1,64 +1,41 @@
-import AWSKit
 import HTTPClient
-import Foundation
 import LuaKit
 import Probes
 
-/// `probe.http` and `metrics.scrape`: GETs over the engine's HTTP transport.
+/// `probe.http` and `metrics.scrape` over Probes' HTTP probe and scrape, on the engine's transport.
 enum HTTPProbeDefaults {
     /// The most body `probe.http` returns by default.
-    static let maxBody = 1 << 20
+    static let maxBody = HTTPProbe.defaultMaxBody
     /// The most `max_body` may ask for.
     static let maxBodyLimit = 64 << 20
 
     static func prepare(_ arguments: Arguments, transport: any HTTPTransport) throws -> PreparedCall {
-        let url = try httpURL(try arguments.string("url"))
+        let url = try arguments.string("url")
         let timeout = try arguments.duration("timeout")
         let maxBody = Int(try arguments.integer("max_body"))
+        let caFile = arguments.optionalString("ca_file")
         let headers = arguments.table("headers").fields.compactMap { key, value -> (name: String, value: String)? in
             guard let name = key.stringValue, let text = value.stringValue else { return nil }
             return (name, text)
         }.sorted { $0.name < $1.name }
-        return PreparedCall(request: ["method": "GET", "url": .string(url)], target: url) { _ in
-            let started = ContinuousClock.now
-            do {
-                let response = try await transport.send(HTTPRequest(method: "GET", url: url, headers: headers, timeout: timeout))
-                var fields: [String: String] = [:]
-                for header in response.headers { fields[header.name.lowercased()] = header.value }
-                return PrimitiveResult(try LuaEncoder().encode(HTTPProbeRecord(
-                    ok: (200..<400).contains(response.status), url: url, status: response.status, headers: fields,
-                    body: String(decoding: response.body.prefix(maxBody), as: UTF8.self), truncated: response.body.count > maxBody,
-                    latencyMs: milliseconds(since: started), reason: nil, error: nil)))
-            } catch let error as HTTPTransportError {
-                return PrimitiveResult(try LuaEncoder().encode(HTTPProbeRecord(
-                    ok: false, url: url, status: nil, headers: nil, body: nil, truncated: nil, latencyMs: milliseconds(since: started),
-                    reason: nil, error: error.description)))
-            }
+        try HTTPProbe.validate(url: url, headers: headers, maxBody: maxBody)
+        var request = LuaTable(fields: ["method": "GET", "url": .string(url)])
+        if let caFile { request.fields["ca_file"] = .string(caFile) }
+        return PreparedCall(request: .table(request), target: url) { _ in
+            let result = try await HTTPProbe.get(url: url, headers: headers, timeout: timeout, maxBody: maxBody, caFile: caFile,
+                                                 transport: transport)
+            return PrimitiveResult(try LuaEncoder().encode(HTTPProbeRecord(result)))
         }
     }
 
     static func scrape(_ arguments: Arguments, transport: any HTTPTransport) throws -> PreparedCall {
-        let url = try httpURL(try arguments.string("url"))
+        let url = try arguments.string("url")
         let timeout = try arguments.duration("timeout")
+        try PrometheusScrape.validate(url: url)
         return PreparedCall(request: ["method": "GET", "url": .string(url)], target: url) { _ in
-            let response = try await transport.send(
-                HTTPRequest(method: "GET", url: url, headers: [("Accept", "text/plain")], timeout: timeout))
-            guard response.status == 200 else { throw LuaHostError("\(url) answered HTTP \(response.status)") }
-            let parsed: PrometheusText
-            do {
-                parsed = try PrometheusText(parsing: String(decoding: response.body, as: UTF8.self))
-            } catch {
-                throw LuaHostError("\(url): \(error)")
-            }
+            let parsed = try await PrometheusScrape.scrape(url: url, timeout: timeout, transport: transport)
             return PrimitiveResult(try LuaEncoder().encode(parsed.families.map(MetricFamilyRecord.init)))
         }
-    }
-
-    private static func httpURL(_ url: String) throws -> String {
-        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-            throw LuaHostError("url must be an http:// or https:// URL, got \(ArgumentChecker.shown(.string(url)))")
-        }
-        return url
     }
 }
 
@@ -71,10 +48,18 @@ struct HTTPProbeRecord: LuaRecord {
     let ok: Bool
     let url: String
     let status: Int?
-    let headers: [String: String]?
-    let body: String?
-    let truncated: Bool?
+    let headers: [String: String]
+    let body: String
+    let truncated: Bool
     let latencyMs: Double
     let reason: ProbeFailureReason?
     let error: String?
+}
+
+extension HTTPProbeRecord {
+    init(_ result: HTTPProbeResult) {
+        self.init(ok: result.ok, url: result.url, status: result.status, headers: result.headers, body: result.body,
+                  truncated: result.truncated, latencyMs: result.latencyMs, reason: result.failure?.reason,
+                  error: result.failure?.description)
+    }
 }
