@@ -105,7 +105,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ProbesTests", dependencies: ["Probes"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProbesTests", dependencies: ["Probes", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AWSKitTests",
             dependencies: ["AWSKit", "TestSupport"],

@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
-import Testing
 @testable import Probes
+import Testing
+import TestSupport
 
 /// kcat's `-L -J` metadata JSON (the fields compared here).
 private struct KcatMetadata: Decodable {
@@ -124,7 +125,7 @@ struct KafkaMockClusterTests {
     }
 
     @Test func closedPortGivesAClearConnectionError() async throws {
-        let port = try closedPort()
+        let port = try freePort()
         let error = await #expect(throws: KafkaProbeError.self) {
             try await KafkaWireProbe.apiVersions(host: "127.0.0.1", port: port, timeout: .seconds(2))
         }

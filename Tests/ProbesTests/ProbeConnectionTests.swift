@@ -1,5 +1,6 @@
-import Testing
 @testable import Probes
+import Testing
+import TestSupport
 
 private func soon(_ d: Duration = .seconds(5)) -> ContinuousClock.Instant { .now.advanced(by: d) }
 
@@ -76,7 +77,8 @@ private func soon(_ d: Duration = .seconds(5)) -> ContinuousClock.Instant { .now
 
     @Test func resetIsReported() async throws {
         let listener = try makeListener()
-        startSendAndCloseServer(listener, payload: [], reset: true)
+        // The byte the client writes first tells the server the connection is up before the RST.
+        startSendAndCloseServer(listener, payload: [], afterReceiving: 1, reset: true)
         let conn = try await ProbeConnection.connect(host: "127.0.0.1", port: listener.port, timeout: .seconds(2))
         defer { conn.close() }
         try await conn.write([0], deadline: soon())
@@ -88,7 +90,7 @@ private func soon(_ d: Duration = .seconds(5)) -> ContinuousClock.Instant { .now
     }
 
     @Test func connectRefusedThrows() async throws {
-        let port = try closedPort()
+        let port = try freePort()
         let error = await #expect(throws: ProbeConnectionError.self) {
             _ = try await ProbeConnection.connect(host: "127.0.0.1", port: port, timeout: .seconds(2))
         }

@@ -1,5 +1,6 @@
-import Testing
 @testable import Probes
+import Testing
+import TestSupport
 
 @Suite struct TCPProbeTests {
     @Test func openPortConnects() async throws {
@@ -12,7 +13,7 @@ import Testing
     }
 
     @Test func closedPortIsRefused() async throws {
-        let port = try closedPort()
+        let port = try freePort()
         let r = await TCPProbe.probe(host: "127.0.0.1", port: port, timeout: .seconds(2))
         #expect(!r.ok)
         #expect(r.failure == .refused)
@@ -56,7 +57,7 @@ import Testing
 
     @Test func thousandConcurrentProbes() async throws {
         let listeners = try (0..<10).map { _ in try makeListener(backlog: 512) }
-        let closed = try (0..<10).map { _ in try closedPort() }
+        let closed = try (0..<10).map { _ in try freePort() }
         let targets: [(port: Int, open: Bool)] = (0..<1_000).map { i in
             i % 2 == 0 ? (listeners[(i / 2) % 10].port, true) : (closed[(i / 2) % 10], false)
         }
