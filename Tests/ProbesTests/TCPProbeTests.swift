@@ -29,7 +29,7 @@ import TestSupport
 
     @Test func fullAcceptQueueTimesOut() async throws {
         let listener = try makeListener(backlog: 0)
-        let fillers = try await fillAcceptQueue(port: listener.port)
+        let fillers = try await fillAcceptQueue(listener)
         let r = await TCPProbe.probe(host: "127.0.0.1", port: listener.port, timeout: .milliseconds(300))
         #expect(r.failure == .timedOut)
         #expect(r.latencyMs >= 290)
@@ -82,7 +82,7 @@ import TestSupport
 
     @Test func cancellationStopsAPendingConnect() async throws {
         let listener = try makeListener(backlog: 0)
-        let fillers = try await fillAcceptQueue(port: listener.port)
+        let fillers = try await fillAcceptQueue(listener)
         let task = Task { await TCPProbe.probe(host: "127.0.0.1", port: listener.port, timeout: .seconds(30)) }
         try await Task.sleep(for: .milliseconds(100))
         task.cancel()

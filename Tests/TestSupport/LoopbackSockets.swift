@@ -43,9 +43,11 @@ public func makeListener(backlog: Int32 = 128) throws -> TestSocket {
     return socket
 }
 
-/// Starts non-blocking connects to `port` so a backlog-0 listener's accept queue is full and further
-/// SYNs are dropped (the "connect times out" case). Returns the filler sockets to keep alive.
-public func fillAcceptQueue(port: Int, count: Int = 3) async throws -> [TestSocket] {
+/// Fills the accept queue of a `makeListener(backlog: 0)` listener with connections nobody accepts,
+/// so the kernel drops further SYNs: the "connect times out" case. Returns once the queue is full;
+/// keep the returned client ends alive while the test needs the queue full.
+public func fillAcceptQueue(_ listener: TestSocket, count: Int = 3) async throws -> [TestSocket] {
+    let port = listener.port
     var clients: [TestSocket] = []
     for _ in 0..<count {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -56,7 +58,14 @@ public func fillAcceptQueue(port: Int, count: Int = 3) async throws -> [TestSock
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
     }
-    try await Task.sleep(for: .milliseconds(100))
+    // For a listener, TCP_INFO reports the accept queue's length as tcpi_unacked and its limit as
+    // tcpi_sacked; Linux drops SYNs once the length exceeds the limit.
+    try await waitUntil("the accept queue of port \(port) is full", timeout: .seconds(10)) {
+        var info = tcp_info()
+        var length = socklen_t(MemoryLayout<tcp_info>.size)
+        guard getsockopt(listener.fd, Int32(IPPROTO_TCP), TCP_INFO, &info, &length) == 0 else { return false }
+        return info.tcpi_unacked > info.tcpi_sacked
+    }
     return clients
 }
 
