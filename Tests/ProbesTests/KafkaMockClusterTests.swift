@@ -72,7 +72,7 @@ struct KafkaMockClusterTests {
             Issue.record("kcat is not installed (apt-get install kcat); skipped the comparison")
             return
         }
-        let json = try await KafkaMockCluster.runAsync(kcatPath, ["-b", cluster.bootstrap, "-L", "-J", "-m", "5"])
+        let json = try await ChildProcess.run(kcatPath, ["-b", cluster.bootstrap, "-L", "-J", "-m", "5"]).check()
         let k = try JSONDecoder().decode(KcatMetadata.self, from: Data(json.utf8))
         #expect(Dictionary(uniqueKeysWithValues: k.brokers.map { ($0.id, $0.name) }) ==
                 Dictionary(uniqueKeysWithValues: m.brokers.map { ($0.nodeId, "\($0.host):\($0.port)") }))

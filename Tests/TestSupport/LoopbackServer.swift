@@ -43,21 +43,6 @@ public final class LoopbackProcess: Sendable {
     }
 }
 
-/// A program that prints where it listens on its first line (librdkafka's mock cluster prints
-/// its bootstrap servers), started by a test and stopped by its PID.
-public final class FirstLineProcess: Sendable {
-    /// The first line the program printed.
-    public let firstLine: String
-    private let process: ChildProcess
-
-    /// Starts `executable` with `arguments` and waits for its first line.
-    public init(executable: String, arguments: [String]) async throws {
-        // The mock cluster reads commands until its input ends; an open input keeps it running.
-        process = try ChildProcess.start(executable, arguments, input: .lines, output: .lines)
-        firstLine = try await process.readLine()
-    }
-}
-
 /// Why a test server or tool could not be used.
 public struct TestServerError: Error, CustomStringConvertible {
     /// What went wrong.
@@ -87,7 +72,7 @@ public func supportFile(_ name: String) -> String {
     packageRoot + "/Tests/Support/" + name
 }
 
-/// A product `swift build` put next to the running test bundle (`runbook`, `kafka-mock-cluster`).
+/// A product `swift build` put next to the running test bundle (`runbook`).
 public func builtProduct(_ name: String) -> String {
     let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     var folder = (executable as NSString).deletingLastPathComponent
