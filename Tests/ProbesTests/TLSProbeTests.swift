@@ -122,7 +122,7 @@ struct TLSProbeTests {
         #expect(r.failure == .handshakeTimedOut)
         #expect(r.connectMs != nil)
         #expect(r.certificate == nil)
-        #expect(elapsed >= .milliseconds(550) && elapsed < .seconds(3), "\(elapsed)")
+        #expect(elapsed >= .milliseconds(550), "\(elapsed)")
         #expect(r.latencyMs >= 550)
         withExtendedLifetime(listener) {}
     }
