@@ -9,7 +9,7 @@ import TestSupport
 @Suite(.serialized)
 struct CloudWatchModuleTests {
     let moto: MotoServer
-    let engine: RunbookEngine
+    let modules: [PrimitiveModule]
 
     init() async throws {
         moto = try await MotoServer()
@@ -18,21 +18,11 @@ struct CloudWatchModuleTests {
         let settings = AWSSettings(region: "us-east-1", endpoints: ["cloudwatch": endpoint, "kafka": endpoint]) {
             AWSCredentials(accessKeyID: "testing", secretAccessKey: "testing")
         }
-        engine = RunbookEngine(modules: AWSModules.modules(settings))
-    }
-
-    func run(_ body: String, dryRun: Bool = false) async -> RunRecord {
-        let folder = RunbookFolder()
-        defer { folder.remove() }
-        var request = RunRequest(file: folder.write("cw.lua", runbookSource(body)))
-        request.dryRun = dryRun
-        let recorder = JournalRecorder()
-        let result = await engine.run(request, sinks: [recorder])
-        return RunRecord(result: result, events: recorder.events)
+        modules = AWSModules.modules(settings)
     }
 
     @Test func seriesReturnsTheDatapointsSortedByTime() async throws {
-        let record = await run("""
+        let record = await run(runbookSource("""
             local points = step("cpu", function()
               return cloudwatch.series { namespace = "AWS/Kafka", metric = "CpuUser",
                 dimensions = { ["Cluster Name"] = "demo", ["Broker ID"] = "2" }, stat = "Maximum", period = 300 }
@@ -43,7 +33,7 @@ struct CloudWatchModuleTests {
               if i > 1 then assert(point.time > points[i - 1].time) end
             end
             step("values", function() return values end)
-            """)
+            """), modules: modules)
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         let values = record.events(.stepFinished).last?.result?.tableValue?.array.compactMap(\.doubleValue) ?? []
         #expect(values.count >= 10)
@@ -62,24 +52,24 @@ struct CloudWatchModuleTests {
             local alarms = cloudwatch.describe_alarms { alarm_names = { "demo-cpu-high" } }
             step("result", function() return { planned = answer.planned == true, found = #(alarms.MetricAlarms or {}) } end)
             """
-        let dry = await run(body, dryRun: true)
+        let dry = await run(runbookSource(body), dryRun: true, modules: modules)
         #expect(dry.result.exit == .ok, "\(dry.result.message ?? "")")
         #expect(dry.events(.stepFinished).last?.result == ["planned": true, "found": 0])
         let planned = dry.events(.call).first { $0.planned == true }
         #expect(planned?.operation == "PutMetricAlarm")
         #expect(planned?.request?["body"]["AlarmName"] == "demo-cpu-high")
         #expect(planned?.request?["body"]["MetricName"] == "CpuUser")
-        let live = await run(body)
+        let live = await run(runbookSource(body), modules: modules)
         #expect(live.result.exit == .ok, "\(live.result.message ?? "")")
         #expect(live.events(.stepFinished).last?.result == ["planned": false, "found": 1])
     }
 
     @Test func aServiceErrorReachesLuaWithCodeAndRequest() async throws {
-        let record = await run("""
+        let record = await run(runbookSource("""
             local ok, err = pcall(cloudwatch.set_alarm_state, { alarm_name = "no-such-alarm", state_value = "ALARM", state_reason = "test" })
             assert(not ok)
             step("error", function() return err end)
-            """)
+            """), modules: modules)
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         let text = record.events(.stepFinished).last?.result?.stringValue ?? ""
         #expect(text.contains("cloudwatch.SetAlarmState: ResourceNotFound"), "\(text)")

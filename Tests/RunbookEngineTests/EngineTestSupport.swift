@@ -76,9 +76,11 @@ struct RunRecord {
     func events(_ kind: JournalEvent.Kind) -> [JournalEvent] { events.filter { $0.event == kind } }
 }
 
-/// Runs `source` through the engine with the test module and records its journal.
+/// Runs `source` through an engine with `modules`, or else with the test module sending to `log`, and
+/// records its journal; `extraSinks` get it too (a report, a journal file).
 func run(
     _ source: String, arguments: [String] = [], dryRun: Bool = false, timeout: Double? = nil,
+    cancellation: LuaCancellation = LuaCancellation(), modules: [PrimitiveModule]? = nil,
     log: SendLog = SendLog(), extraSinks: [any JournalSink] = []
 ) async -> RunRecord {
     let folder = RunbookFolder()
@@ -88,7 +90,8 @@ func run(
     request.arguments = arguments
     request.dryRun = dryRun
     request.timeout = timeout
+    request.cancellation = cancellation
     let recorder = JournalRecorder()
-    let result = await RunbookEngine(modules: [testModule(log)]).run(request, sinks: [recorder] + extraSinks)
+    let result = await RunbookEngine(modules: modules ?? [testModule(log)]).run(request, sinks: [recorder] + extraSinks)
     return RunRecord(result: result, events: recorder.events)
 }

@@ -35,7 +35,7 @@ final class KafkaTestServer: @unchecked Sendable {
 
 struct KafkaModuleTests {
     let server: KafkaTestServer
-    let engine: RunbookEngine
+    let modules: [PrimitiveModule]
 
     init() async throws {
         server = try await KafkaTestServer()
@@ -44,20 +44,14 @@ struct KafkaModuleTests {
             AWSCredentials(accessKeyID: KafkaTestServer.accessKey, secretAccessKey: KafkaTestServer.secret,
                            sessionToken: "session-token-for-tests")
         }
-        engine = RunbookEngine(modules: AWSModules.modules(settings))
+        modules = AWSModules.modules(settings)
     }
 
-    func run(_ body: String, dryRun: Bool = false, journal: String? = nil) async throws -> RunRecord {
-        let folder = RunbookFolder()
-        defer { folder.remove() }
-        var request = RunRequest(file: folder.write("msk.lua", runbookSource(body, params: "cluster_arn = { type = \"string\", required = true }")))
-        request.arguments = ["cluster_arn=\(KafkaTestServer.demoArn)"]
-        request.dryRun = dryRun
-        let recorder = JournalRecorder()
-        let sinks: [any JournalSink] = [recorder] + (try journal.map { [try JournalFile(path: $0)] } ?? [])
-        let result = await engine.run(request, sinks: sinks)
-        return RunRecord(result: result, events: recorder.events)
+    /// A runbook around `body` that takes the cluster's ARN, and the argument that gives it.
+    static func source(_ body: String) -> String {
+        runbookSource(body, params: "cluster_arn = { type = \"string\", required = true }")
     }
+    static let arguments = ["cluster_arn=\(KafkaTestServer.demoArn)"]
 
     static let rebootRunbook = """
         local cluster = step("describe", function() return kafka.describe_cluster(p.cluster_arn) end)
@@ -68,7 +62,7 @@ struct KafkaModuleTests {
         """
 
     @Test func aLiveRebootSendsExactlyOneSignedPut() async throws {
-        let record = try await run(Self.rebootRunbook)
+        let record = await run(Self.source(Self.rebootRunbook), arguments: Self.arguments, modules: modules)
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         #expect(record.events(.stepFinished).last?.result == "REBOOT_COMPLETE")
         let requests = try await server.requests()
@@ -82,7 +76,7 @@ struct KafkaModuleTests {
     }
 
     @Test func theSameRunbookAsADryRunSendsNoPut() async throws {
-        let record = try await run(Self.rebootRunbook, dryRun: true)
+        let record = await run(Self.source(Self.rebootRunbook), arguments: Self.arguments, dryRun: true, modules: modules)
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         #expect(record.events(.stepFinished).last?.result == "PLANNED")
         let requests = try await server.requests()
@@ -97,7 +91,8 @@ struct KafkaModuleTests {
 
     @Test func throttledTwiceThenAnsweredShowsThreeAttempts() async throws {
         try await server.fault("DescribeCluster", times: 2, kind: "throttle")
-        let record = try await run("step('describe', function() return kafka.describe_cluster(p.cluster_arn).clusterInfo.clusterName end)")
+        let body = "step('describe', function() return kafka.describe_cluster(p.cluster_arn).clusterInfo.clusterName end)"
+        let record = await run(Self.source(body), arguments: Self.arguments, modules: modules)
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         #expect(record.events(.stepFinished).last?.result == "demo")
         let attempts = record.events(.call).filter { $0.operation == "DescribeCluster" }
@@ -109,7 +104,8 @@ struct KafkaModuleTests {
 
     @Test func aResetConnectionIsSurvivedAndMalformedJSONIsAClearError() async throws {
         try await server.fault("DescribeCluster", times: 1, kind: "reset")
-        let reset = try await run("step('describe', function() return kafka.describe_cluster(p.cluster_arn).clusterInfo.state end)")
+        let body = "step('describe', function() return kafka.describe_cluster(p.cluster_arn).clusterInfo.state end)"
+        let reset = await run(Self.source(body), arguments: Self.arguments, modules: modules)
         // The server dropped the connection without an answer; the call still succeeded
         // (libcurl itself retries a reused connection that died, else our retry does).
         #expect(reset.result.exit == .ok, "\(reset.result.message ?? "")")
@@ -118,16 +114,16 @@ struct KafkaModuleTests {
         #expect(resets.count == 1)
 
         try await server.fault("GetBootstrapBrokers", times: 1, kind: "malformed")
-        let malformed = try await run("""
+        let malformed = await run(Self.source("""
             local ok, err = pcall(kafka.get_bootstrap_brokers, p.cluster_arn)
             step("error", function() return err end)
-            """)
+            """), arguments: Self.arguments, modules: modules)
         let text = malformed.events(.stepFinished).last?.result?.stringValue ?? ""
         #expect(text.contains("kafka.GetBootstrapBrokers: the answer is not valid JSON (request id "), "\(text)")
     }
 
     @Test func brokersListsEachBrokerAndSkipsControllers() async throws {
-        let record = try await run("""
+        let record = await run(Self.source("""
             local zk = step("zk", function() return kafka.brokers(p.cluster_arn) end)
             local kraft = step("kraft", function() return kafka.brokers("\(KafkaTestServer.kraftArn)") end)
             step("ids", function()
@@ -135,7 +131,7 @@ struct KafkaModuleTests {
               for _, b in ipairs(zk) do ids[#ids + 1] = b.id .. "@" .. b.endpoints[1] end
               return { zk = #zk, kraft = #kraft, first = ids[1] }
             end)
-            """)
+            """), arguments: Self.arguments, modules: modules)
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         let result = record.events(.stepFinished).last?.result
         #expect(result?["zk"] == 3 && result?["kraft"] == 3)
@@ -143,10 +139,10 @@ struct KafkaModuleTests {
     }
 
     @Test func anUnknownClusterIsAClearError() async throws {
-        let record = try await run("""
+        let record = await run(Self.source("""
             local ok, err = pcall(kafka.describe_cluster, "arn:aws:kafka:us-east-1:123456789012:cluster/nope/0000-1")
             step("error", function() return err end)
-            """)
+            """), arguments: Self.arguments, modules: modules)
         let text = record.events(.stepFinished).last?.result?.stringValue ?? ""
         #expect(text.contains("kafka.describe_cluster: kafka.DescribeCluster: NotFoundException:"), "\(text)")
         #expect(text.contains("(HTTP 404, request id "))
@@ -157,8 +153,10 @@ struct KafkaModuleTests {
         defer { folder.remove() }
         let journal = folder.path + "/journal.jsonl"
         try await server.fault("DescribeCluster", times: 1, kind: "error500")
-        _ = try await run(Self.rebootRunbook, journal: journal)
-        _ = try await run(Self.rebootRunbook, dryRun: true, journal: journal)
+        _ = try await run(Self.source(Self.rebootRunbook), arguments: Self.arguments, modules: modules,
+                          extraSinks: [JournalFile(path: journal)])
+        _ = try await run(Self.source(Self.rebootRunbook), arguments: Self.arguments, dryRun: true, modules: modules,
+                          extraSinks: [JournalFile(path: journal)])
         let text = try String(contentsOfFile: journal, encoding: .utf8)
         #expect(text.contains("RebootBroker"))
         #expect(!text.contains(KafkaTestServer.secret))

@@ -39,20 +39,15 @@ struct LimitsAndSecretsTests {
     }
 
     @Test func cancellingStopsARunWaitingOnIO() async throws {
-        let folder = RunbookFolder()
-        defer { folder.remove() }
-        var request = RunRequest(file: folder.write("r.lua", runbookSource("step('wait', function() sleep(60) end)")))
-        let cancellation = request.cancellation
-        request.timeout = 120
+        let cancellation = LuaCancellation()
         Task {
             try await Task.sleep(nanoseconds: 50_000_000)
             cancellation.cancel()
         }
-        let recorder = JournalRecorder()
-        let result = await RunbookEngine().run(request, sinks: [recorder])
-        #expect(result.exit == .limit)
-        #expect(result.stopReason == .cancelled)
-        #expect(recorder.events.last?.reason == "cancelled")
+        let record = await run(runbookSource("step('wait', function() sleep(60) end)"), timeout: 120, cancellation: cancellation)
+        #expect(record.result.exit == .limit)
+        #expect(record.result.stopReason == .cancelled)
+        #expect(record.events.last?.reason == "cancelled")
     }
 
     @Test func secretParametersNeverReachTheJournalOrReport() async throws {

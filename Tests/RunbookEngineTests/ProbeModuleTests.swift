@@ -6,20 +6,12 @@ import TestSupport
 /// `probe.tcp` and `probe.dns` on 127.0.0.1 only: an open port (a test server), closed
 /// ports, and a name under the reserved `.invalid` domain.
 struct ProbeModuleTests {
-    func run(_ body: String, dryRun: Bool = false) async -> RunRecord {
-        let folder = RunbookFolder()
-        defer { folder.remove() }
-        var request = RunRequest(file: folder.write("probe.lua", runbookSource(body)))
-        request.dryRun = dryRun
-        let recorder = JournalRecorder()
-        let result = await RunbookEngine(modules: ProbeModules.modules()).run(request, sinks: [recorder])
-        return RunRecord(result: result, events: recorder.events)
-    }
+    let modules = ProbeModules.modules()
 
     @Test func tcpAndDnsAnswerWithDataEvenInADryRun() async throws {
         let server = try await LoopbackServer(script: "http_test_server.py")
         let closed = try freePort()
-        let record = await run("""
+        let record = await run(runbookSource("""
             local open = probe.tcp { host = "127.0.0.1", port = \(server.port), timeout = 2 }
             local shut = probe.tcp { host = "127.0.0.1", port = \(closed), timeout = 2 }
             local name = probe.dns("nosuchhost.invalid", 2)
@@ -28,7 +20,7 @@ struct ProbeModuleTests {
               return { open = open.ok, address = open.address, shut = shut.ok, reason = shut.reason, error = shut.error,
                        name = name.ok, literal = literal.addresses[1] }
             end)
-            """, dryRun: true)
+            """), dryRun: true, modules: modules)
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         #expect(record.events(.stepFinished).last?.result == [
             "open": true, "address": "127.0.0.1", "shut": false, "reason": "refused", "error": "connection refused",
@@ -43,7 +35,7 @@ struct ProbeModuleTests {
     @Test func manyProbesAtOnceWithEachAreEachRight() async throws {
         let server = try await LoopbackServer(script: "http_test_server.py")
         let closed = try freePort()
-        let record = await run("""
+        let record = await run(runbookSource("""
             local targets = {}
             for i = 1, 300 do targets[i] = (i % 3 == 0) and \(closed) or \(server.port) end
             local results = each(targets, function(port) return probe.tcp { host = "127.0.0.1", port = port, timeout = 5 } end,
@@ -54,7 +46,7 @@ struct ProbeModuleTests {
               assert(r.ok == (i % 3 ~= 0), "target " .. i .. " answered wrongly")
             end
             step("counts", function() return { open = open, refused = refused } end)
-            """)
+            """), modules: modules)
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         #expect(record.events(.stepFinished).last?.result == ["open": 200, "refused": 100])
     }
@@ -63,14 +55,14 @@ struct ProbeModuleTests {
     /// the Lua side: a down server is data for status and an error naming it for children.
     @Test func zkStatusAndChildrenReachLua() async throws {
         let closed = try freePort()
-        let record = await run("""
+        let record = await run(runbookSource("""
             local servers = zk.status("127.0.0.1:\(closed)", 2)
             local ok, err = pcall(zk.children, "127.0.0.1:\(closed)/kafka", "/brokers/ids", 2)
             step("result", function()
               return { count = #servers, up = servers[1].up, reachable = servers[1].reachable, ok = ok,
                        names = tostring(err):find("127.0.0.1:\(closed)", 1, true) ~= nil }
             end)
-            """, dryRun: true)
+            """), dryRun: true, modules: modules)
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         #expect(record.events(.stepFinished).last?.result == ["count": 1, "up": false, "reachable": false, "ok": false, "names": true])
         #expect(record.events(.call).map(\.operation) == ["Status", "GetChildren"])
@@ -80,7 +72,7 @@ struct ProbeModuleTests {
     @Test func scrapesANodeExporterAndProbesItOverHTTP() async throws {
         let exporter = try await LoopbackProcess("prometheus-node-exporter") { ["--web.listen-address=127.0.0.1:\($0)"] }
         let closed = try freePort()
-        let record = await run("""
+        let record = await run(runbookSource("""
             local families = metrics.scrape("\(exporter.url)/metrics", 10)
             local cpu, kinds = nil, {}
             for _, family in ipairs(families) do
@@ -95,7 +87,7 @@ struct ProbeModuleTests {
                        status = page.status, truncated = page.truncated, body = #page.body, content_type = page.headers["content-type"] ~= nil,
                        down = down.ok, reason = down.reason, scrape_failed = not ok }
             end)
-            """, dryRun: true)
+            """), dryRun: true, modules: modules)
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         #expect(record.events(.stepFinished).last?.result == [
             "families": true, "cpu": "counter", "cpu_samples": true, "gauges": true, "status": 200, "truncated": true,
@@ -108,14 +100,14 @@ struct ProbeModuleTests {
     @Test func tlsReportsAFailedHandshakeAsData() async throws {
         let server = try await LoopbackServer(script: "http_test_server.py")
         let closed = try freePort()
-        let record = await run("""
+        let record = await run(runbookSource("""
             local plain = probe.tls { host = "127.0.0.1", port = \(server.port), timeout = 3 }
             local shut = probe.tls { host = "127.0.0.1", port = \(closed), timeout = 3 }
             step("result", function()
               return { plain = plain.ok, wrong_version = tostring(plain.error):find("wrong version number", 1, true) ~= nil,
                        shut = shut.ok, refused = tostring(shut.error):find("refused", 1, true) ~= nil }
             end)
-            """, dryRun: true)
+            """), dryRun: true, modules: modules)
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         #expect(record.events(.stepFinished).last?.result == ["plain": false, "wrong_version": true, "shut": false, "refused": true])
     }
@@ -126,7 +118,7 @@ struct ProbeModuleTests {
         defer { cluster.stop() }
         let bootstrap = cluster.bootstrap
         let port = cluster.ports[0]
-        let record = await run("""
+        let record = await run(runbookSource("""
             local versions = kafka_wire.api_versions { host = "127.0.0.1", port = \(port), timeout = 5 }
             local metadata = kafka_wire.metadata { bootstrap = "\(bootstrap)", timeout = 5 }
             local orders
@@ -138,17 +130,17 @@ struct ProbeModuleTests {
                        urp = metadata.summary.under_replicated_partitions, offline = metadata.summary.offline_partitions,
                        replicas = #orders.partitions[1].replicas }
             end)
-            """, dryRun: true)
+            """), dryRun: true, modules: modules)
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         #expect(record.events(.stepFinished).last?.result == [
             "metadata_api": true, "brokers": 3, "partitions": 6, "urp": 0, "offline": 0, "replicas": 3,
         ])
         // TLS asked of a plaintext broker: the handshake fails, and the error says so.
         // (TLS that works is tested through stunnel in ProbesTests.)
-        let tls = await run("""
+        let tls = await run(runbookSource("""
             local ok, err = pcall(kafka_wire.api_versions, { host = "127.0.0.1", port = \(port), timeout = 3, tls = true })
             step("tls", function() return { ok = ok, handshake = tostring(err):find("TLS", 1, true) ~= nil } end)
-            """)
+            """), modules: modules)
         #expect(tls.events(.stepFinished).last?.result == ["ok": false, "handshake": true], "\(tls.events(.stepFinished).last?.result ?? .nil)")
         #expect(tls.events(.call).first?.request?["tls"] == ["verify": true])
     }
@@ -160,7 +152,7 @@ struct ProbeModuleTests {
             ("probe.dns(\"x\", -1)", "probe.dns: timeout must be a number of seconds"),
         ]
         for (body, expected) in cases {
-            let record = await run(body)
+            let record = await run(runbookSource(body), modules: modules)
             #expect(record.events(.runFinished).first?.error?.contains(expected) == true,
                     "\(body): \(record.events(.runFinished).first?.error ?? "")")
         }
