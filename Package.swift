@@ -91,13 +91,9 @@ let package = Package(
             path: "Benchmarks/TCPProbeBench",
             swiftSettings: swiftSettings
         ),
-        // Tests' Kafka peer: librdkafka's mock cluster (rdkafka_mock.h) on loopback.
-        .executableTarget(
-            name: "kafka-mock-cluster",
-            path: "Sources/kafka-mock-cluster",
-            linkerSettings: [.linkedLibrary("rdkafka")]
-        ),
-        // Starting and stopping the loopback servers of Tests/Support, shared by the test targets.
+        // The tests' peers on loopback, started and stopped by PID: the servers of Tests/Support, moto,
+        // ZooKeeper, stunnel, and the C programs of Tests/Peers, compiled on first use so that building
+        // the package needs none of their libraries.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"], swiftSettings: swiftSettings),
         .testTarget(

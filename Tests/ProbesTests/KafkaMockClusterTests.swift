@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
-import Testing
 @testable import Probes
+import Testing
+import TestSupport
 
 /// kcat's `-L -J` metadata JSON (the fields compared here).
 private struct KcatMetadata: Decodable {
@@ -71,7 +72,7 @@ struct KafkaMockClusterTests {
             Issue.record("kcat is not installed (apt-get install kcat); skipped the comparison")
             return
         }
-        let json = try await KafkaMockCluster.runAsync(kcatPath, ["-b", cluster.bootstrap, "-L", "-J", "-m", "5"])
+        let json = try await ChildProcess.run(kcatPath, ["-b", cluster.bootstrap, "-L", "-J", "-m", "5"]).check()
         let k = try JSONDecoder().decode(KcatMetadata.self, from: Data(json.utf8))
         #expect(Dictionary(uniqueKeysWithValues: k.brokers.map { ($0.id, $0.name) }) ==
                 Dictionary(uniqueKeysWithValues: m.brokers.map { ($0.nodeId, "\($0.host):\($0.port)") }))
@@ -124,7 +125,7 @@ struct KafkaMockClusterTests {
     }
 
     @Test func closedPortGivesAClearConnectionError() async throws {
-        let port = try closedPort()
+        let port = try freePort()
         let error = await #expect(throws: KafkaProbeError.self) {
             try await KafkaWireProbe.apiVersions(host: "127.0.0.1", port: port, timeout: .seconds(2))
         }

@@ -1,5 +1,6 @@
-import Testing
 @testable import Probes
+import Testing
+import TestSupport
 
 private func soon(_ d: Duration = .seconds(5)) -> ContinuousClock.Instant { .now.advanced(by: d) }
 
@@ -76,7 +77,8 @@ private func soon(_ d: Duration = .seconds(5)) -> ContinuousClock.Instant { .now
 
     @Test func resetIsReported() async throws {
         let listener = try makeListener()
-        startSendAndCloseServer(listener, payload: [], reset: true)
+        // The byte the client writes first tells the server the connection is up before the RST.
+        startSendAndCloseServer(listener, payload: [], afterReceiving: 1, reset: true)
         let conn = try await ProbeConnection.connect(host: "127.0.0.1", port: listener.port, timeout: .seconds(2))
         defer { conn.close() }
         try await conn.write([0], deadline: soon())
@@ -88,7 +90,7 @@ private func soon(_ d: Duration = .seconds(5)) -> ContinuousClock.Instant { .now
     }
 
     @Test func connectRefusedThrows() async throws {
-        let port = try closedPort()
+        let port = try freePort()
         let error = await #expect(throws: ProbeConnectionError.self) {
             _ = try await ProbeConnection.connect(host: "127.0.0.1", port: port, timeout: .seconds(2))
         }
@@ -100,7 +102,7 @@ private func soon(_ d: Duration = .seconds(5)) -> ContinuousClock.Instant { .now
         let conn = try await ProbeConnection.connect(host: "127.0.0.1", port: listener.port, timeout: .seconds(2))
         defer { conn.close() }
         let task = Task { try await conn.read(exactly: 1, deadline: soon(.seconds(30))) }
-        try await Task.sleep(for: .milliseconds(100))
+        try await waitUntil("the read is pending") { conn.isReadPending }
         task.cancel()
         let result = await task.result
         guard case .failure(let e) = result, let err = e as? ProbeConnectionError else {
@@ -114,7 +116,7 @@ private func soon(_ d: Duration = .seconds(5)) -> ContinuousClock.Instant { .now
         let listener = try makeListener(backlog: 16)
         let conn = try await ProbeConnection.connect(host: "127.0.0.1", port: listener.port, timeout: .seconds(2))
         let task = Task { try await conn.read(exactly: 1, deadline: soon(.seconds(30))) }
-        try await Task.sleep(for: .milliseconds(100))
+        try await waitUntil("the read is pending") { conn.isReadPending }
         conn.close()
         let result = await task.result
         guard case .failure(let e) = result, let err = e as? ProbeConnectionError else {
@@ -129,9 +131,9 @@ private func soon(_ d: Duration = .seconds(5)) -> ContinuousClock.Instant { .now
         let listener = try makeListener(backlog: 16)
         let conn = try await ProbeConnection.connect(host: "127.0.0.1", port: listener.port, timeout: .seconds(2))
         defer { conn.close() }
-        // A long deadline: the first read must still be pending however slow the machine is.
+        // A long deadline: the first read must still be pending when the second starts, however slow the machine is.
         let first = Task { try await conn.read(exactly: 1, deadline: soon(.seconds(60))) }
-        try await Task.sleep(for: .milliseconds(100))
+        try await waitUntil("the first read is pending") { conn.isReadPending }
         let error = await #expect(throws: ProbeConnectionError.self) {
             _ = try await conn.read(exactly: 1, deadline: soon(.seconds(2)))
         }

@@ -1,5 +1,6 @@
-import Testing
 @testable import Probes
+import Testing
+import TestSupport
 
 @Suite struct TCPProbeTests {
     @Test func openPortConnects() async throws {
@@ -12,7 +13,7 @@ import Testing
     }
 
     @Test func closedPortIsRefused() async throws {
-        let port = try closedPort()
+        let port = try freePort()
         let r = await TCPProbe.probe(host: "127.0.0.1", port: port, timeout: .seconds(2))
         #expect(!r.ok)
         #expect(r.failure == .refused)
@@ -29,7 +30,7 @@ import Testing
 
     @Test func fullAcceptQueueTimesOut() async throws {
         let listener = try makeListener(backlog: 0)
-        let fillers = try await fillAcceptQueue(port: listener.port)
+        let fillers = try await fillAcceptQueue(listener)
         let r = await TCPProbe.probe(host: "127.0.0.1", port: listener.port, timeout: .milliseconds(300))
         #expect(r.failure == .timedOut)
         #expect(r.failure?.reason == .timedOut)
@@ -58,7 +59,7 @@ import Testing
 
     @Test func thousandConcurrentProbes() async throws {
         let listeners = try (0..<10).map { _ in try makeListener(backlog: 512) }
-        let closed = try (0..<10).map { _ in try closedPort() }
+        let closed = try (0..<10).map { _ in try freePort() }
         let targets: [(port: Int, open: Bool)] = (0..<1_000).map { i in
             i % 2 == 0 ? (listeners[(i / 2) % 10].port, true) : (closed[(i / 2) % 10], false)
         }
@@ -83,7 +84,7 @@ import Testing
 
     @Test func cancellationStopsAPendingConnect() async throws {
         let listener = try makeListener(backlog: 0)
-        let fillers = try await fillAcceptQueue(port: listener.port)
+        let fillers = try await fillAcceptQueue(listener)
         let task = Task { await TCPProbe.probe(host: "127.0.0.1", port: listener.port, timeout: .seconds(30)) }
         try await Task.sleep(for: .milliseconds(100))
         task.cancel()

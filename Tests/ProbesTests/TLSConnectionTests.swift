@@ -1,7 +1,7 @@
 import Foundation
-import Glibc
 @testable import Probes
 import Testing
+import TestSupport
 
 /// Makes a PKI, starts stunnel forwarding to `backendPort`, runs `body`, and always cleans up.
 private func withForwarder<T: Sendable>(_ leaf: TestLeaf = .valid, backendPort: Int, name: String,
@@ -17,25 +17,6 @@ private func withForwarder<T: Sendable>(_ leaf: TestLeaf = .valid, backendPort: 
     } catch {
         await forwarder.stop()
         throw error
-    }
-}
-
-/// On a background thread: accepts one connection, reads a four-letter word, answers `reply` and closes.
-private func startFourLetterWordServer(_ listener: TestSocket, reply: String) {
-    let lfd = listener.fd
-    _ = startDetachedThread {
-        let c = accept(lfd, nil, nil)
-        guard c >= 0 else { return }
-        var buf = [UInt8](repeating: 0, count: 4)
-        var got = 0
-        while got < 4 {
-            let n = buf.withUnsafeMutableBytes { recv(c, $0.baseAddress.map { $0 + got }, 4 - got, 0) }
-            if n <= 0 { break }
-            got += n
-        }
-        let bytes = Array(reply.utf8)
-        _ = bytes.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        _ = Glibc.close(c)
     }
 }
 
@@ -127,7 +108,8 @@ struct TLSConnectionTests {
 
     @Test func zooKeeperFourLetterWordOverTLS() async throws {
         let listener = try makeListener()
-        startFourLetterWordServer(listener, reply: "imok")
+        // A four-letter word in, the answer out, then the close that ends it.
+        startSendAndCloseServer(listener, payload: Array("imok".utf8), afterReceiving: 4)
         try await withForwarder(backendPort: listener.port, name: "zk4lw") { forwarder, pki in
             let server = HostPort(host: "127.0.0.1", port: forwarder.port)
             let reply = await FourLetterWords.send("ruok", to: server,

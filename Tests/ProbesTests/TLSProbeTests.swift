@@ -1,6 +1,7 @@
 import Foundation
 import Probes
 import Testing
+import TestSupport
 
 /// End-to-end checks of `TLSProbe` against Debian's stunnel4 on 127.0.0.1 with certificates from a test CA.
 @Suite("TLSProbe", .timeLimit(.minutes(1)))
@@ -103,7 +104,7 @@ struct TLSProbeTests {
 
     @Test("closed port: connection refused")
     func refused() async throws {
-        let port = try unusedLoopbackPort()
+        let port = try freePort()
         let r = await TLSProbe.probe(host: "127.0.0.1", port: port, timeout: .seconds(2))
         #expect(r.failure == .connectFailed(.refused))
         #expect(!r.ok)
@@ -114,21 +115,22 @@ struct TLSProbeTests {
 
     @Test("port that accepts but never speaks TLS: handshake timeout")
     func handshakeTimeout() async throws {
-        let listener = try SilentListener()
+        let listener = try makeListener()
         let start = ContinuousClock.now
         let r = await TLSProbe.probe(host: "127.0.0.1", port: listener.port, timeout: .milliseconds(600))
         let elapsed = ContinuousClock.now - start
         #expect(r.failure == .handshakeTimedOut)
         #expect(r.connectMs != nil)
         #expect(r.certificate == nil)
-        #expect(elapsed >= .milliseconds(550) && elapsed < .seconds(3), "\(elapsed)")
+        #expect(elapsed >= .milliseconds(550), "\(elapsed)")
         #expect(r.latencyMs >= 550)
         withExtendedLifetime(listener) {}
     }
 
     @Test("plain-text server: handshake fails with OpenSSL's reason")
     func plainTextServer() async throws {
-        let server = try PlainTextServer()
+        let server = try makeListener()
+        startSendAndCloseServer(server, payload: Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8))
         let r = await TLSProbe.probe(host: "127.0.0.1", port: server.port, timeout: .seconds(3))
         guard case .handshakeFailed(let text) = r.failure else {
             Issue.record("expected handshakeFailed, got \(String(describing: r.failure))")

@@ -1,5 +1,6 @@
 import Probes
 import Testing
+import TestSupport
 
 /// Tests against real ZooKeeper 3.8 servers from Debian's `zookeeper` package on 127.0.0.1.
 @Suite("ZooKeeper probe", .zooKeeperServers)
@@ -72,7 +73,7 @@ struct ZooKeeperProbeTests {
     @Test("status probes every server of the connect string, in order")
     func statusOfEnsemble() async throws {
         let s = try servers()
-        let closed = try ZooKeeperServer.freePort()
+        let closed = try freePort()
         let statuses = try await ZooKeeperProbe.status(
             "127.0.0.1:\(s.open.port),127.0.0.1:\(closed),127.0.0.1:\(s.restricted.port)/kafka", timeout: timeout)
         #expect(statuses.map(\.port) == [s.open.port, closed, s.restricted.port])
@@ -117,7 +118,7 @@ struct ZooKeeperProbeTests {
     @Test("children with two servers, the first down")
     func childrenWithOneServerDown() async throws {
         let server = try servers().open
-        let closed = try ZooKeeperServer.freePort()
+        let closed = try freePort()
         let ids = try await ZooKeeperProbe.children("127.0.0.1:\(closed),\(server.connectString)",
                                                     path: "/brokers/ids", timeout: timeout)
         #expect(ids == ["1", "2", "3"])
@@ -125,8 +126,8 @@ struct ZooKeeperProbeTests {
 
     @Test("children when every server is down")
     func childrenAllDown() async throws {
-        let a = try ZooKeeperServer.freePort()
-        let b = try ZooKeeperServer.freePort()
+        let a = try freePort()
+        let b = try freePort()
         do {
             _ = try await ZooKeeperProbe.children("127.0.0.1:\(a),127.0.0.1:\(b)", path: "/brokers/ids", timeout: timeout)
             Issue.record("expected an error")

@@ -1,5 +1,6 @@
 @testable import Probes
 import Testing
+import TestSupport
 
 extension ZooKeeperProbeTests {
     @Test("session handshake, getChildren2 and an acknowledged closeSession")

@@ -31,52 +31,31 @@ struct CLI {
         return path
     }
 
-    func process(_ arguments: [String], environment extra: [String: String] = [:]) -> (Process, Pipe, Pipe) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: home)
+    /// The environment of a run: the private state folder, no colours, and none of the developer's own
+    /// AWS settings, which must not leak into a test.
+    func childEnvironment(_ extra: [String: String]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_STATE_HOME"] = home + "/state"
         environment["RUNBOOK_PATH"] = nil
         environment["NO_COLOR"] = "1"
-        // The developer's own AWS settings must not leak into a test.
         for key in environment.keys where key.hasPrefix("AWS_") { environment[key] = nil }
-        environment.merge(extra) { $1 }
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        return (process, out, err)
+        return environment.merging(extra) { $1 }
     }
 
-    /// Runs the binary and waits without blocking a thread: Swift Testing's pool has one
-    /// thread per core, and a blocked one starves every other test's timers.
+    /// Starts the binary and returns at once; its output is discarded.
+    func start(_ arguments: [String]) throws -> ChildProcess {
+        try ChildProcess.start(Self.binary, arguments, environment: childEnvironment([:]), directory: home)
+    }
+
+    /// Runs the binary to its end.
     func run(environment: [String: String] = [:], _ arguments: String...) async throws -> Output {
         try await run(environment: environment, arguments)
     }
 
     func run(environment: [String: String] = [:], _ arguments: [String]) async throws -> Output {
-        let (process, _, _) = process(arguments, environment: environment)
-        let outPath = home + "/.stdout-" + UUID().uuidString
-        let errPath = home + "/.stderr-" + UUID().uuidString
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardOutput = out
-        process.standardError = err
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in continuation.resume() }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
-        try? out.close()
-        try? err.close()
-        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(atPath: outPath)
-        try? FileManager.default.removeItem(atPath: errPath)
-        return Output(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        let outcome = try await ChildProcess.run(Self.binary, arguments, environment: childEnvironment(environment), directory: home)
+        guard case .exited(let status) = outcome.status else { throw TestServerError("runbook ended with \(outcome.status)") }
+        return Output(status: status, stdout: outcome.stdout, stderr: outcome.stderr)
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import RunbookEngine
 import Testing
+import TestSupport
 
 struct RunCommandTests {
     @Test func runsARunbookByNameAndWritesItsJournal() async throws {
@@ -145,19 +146,13 @@ struct RunCommandTests {
               end }
             """)
         let journal = cli.home + "/killed.jsonl"
-        let (process, _, _) = cli.process(["run", file, "--journal", journal])
-        // Nobody reads the output here; a full pipe would stall the run.
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Wait until the run is in its last step, then kill it without warning.
-        for _ in 0..<200 {
-            if let text = try? String(contentsOfFile: journal, encoding: .utf8), text.contains("\"name\":\"wait\"") { break }
-            try await Task.sleep(nanoseconds: 50_000_000)
+        let run = try cli.start(["run", file, "--journal", journal])
+        // Kill it without warning once the run is in its last step.
+        try await waitUntil("the run is in its last step", timeout: .seconds(30), interval: .milliseconds(50)) {
+            (try? String(contentsOfFile: journal, encoding: .utf8))?.contains("\"name\":\"wait\"") == true
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal)
+        run.signal(SIGKILL)
+        #expect(try await run.waitForExit(timeout: .seconds(30)) == .signalled(SIGKILL))
         let text = try String(contentsOfFile: journal, encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
         #expect(lines.count > 600)

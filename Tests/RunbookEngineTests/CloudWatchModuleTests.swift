@@ -3,6 +3,7 @@ import Foundation
 import LuaKit
 import RunbookEngine
 import Testing
+import TestSupport
 
 /// The `cloudwatch` module against moto, a real CloudWatch implementation we did not write.
 @Suite(.serialized)

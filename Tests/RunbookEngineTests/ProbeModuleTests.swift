@@ -116,10 +116,10 @@ struct ProbeModuleTests {
 
     /// librdkafka's mock cluster: 3 brokers, a topic with 6 partitions.
     @Test func kafkaWireReadsTheMockClustersMetadata() async throws {
-        let cluster = try await FirstLineProcess(executable: builtProduct("kafka-mock-cluster"), arguments: ["--brokers", "3", "orders:6:3"])
-        let bootstrap = cluster.firstLine
-        let first = bootstrap.split(separator: ",").first.map(String.init) ?? ""
-        let port = first.split(separator: ":").last.map(String.init) ?? "0"
+        let cluster = try await KafkaMockCluster.start(brokers: 3, topics: ["orders:6:3"])
+        defer { cluster.stop() }
+        let bootstrap = cluster.bootstrap
+        let port = cluster.ports[0]
         let record = try await run("""
             local versions = kafka_wire.api_versions { host = "127.0.0.1", port = \(port), timeout = 5 }
             local metadata = kafka_wire.metadata { bootstrap = "\(bootstrap)", timeout = 5 }

@@ -125,6 +125,12 @@ final class EventLoop: Sendable {
         state.withLock { $0.waiters.count }
     }
 
+    /// True while a wait for `fd` to become readable is registered. Tests that cancel or close a pending
+    /// read, or start a second one, wait for this instead of sleeping and hoping the read got that far.
+    func hasReader(fd: Int32) -> Bool {
+        state.withLock { $0.slots[fd]?.reader != nil }
+    }
+
     // MARK: Internals
 
     private func register(id: UInt64, fd: Int32, interest: IOInterest, deadline: ContinuousClock.Instant, completion: Completion) {

@@ -298,6 +298,13 @@ public final class ProbeConnection: Sendable {
         }
     }
 
+    /// True while a read waits on the event loop for data: tests act on a pending read only once it is
+    /// pending, where a sleep could fire too early on a busy machine.
+    var isReadPending: Bool {
+        let fd = state.withLock { $0.fd }
+        return fd >= 0 && loop.hasReader(fd: fd)
+    }
+
     /// Closes the connection; pending reads and writes fail with "connection ... is closed". Idempotent.
     public func close() {
         state.withLock { s in

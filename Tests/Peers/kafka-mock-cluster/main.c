@@ -1,5 +1,7 @@
 /*
- * kafka-mock-cluster: starts a librdkafka mock cluster on 127.0.0.1 for integration tests.
+ * kafka-mock-cluster: starts a librdkafka mock cluster on 127.0.0.1 for integration tests. The tests
+ * compile it on first use (Tests/TestSupport/KafkaMockCluster.swift), so building the package needs no
+ * librdkafka.
  *
  * Usage: kafka-mock-cluster [--brokers N] [--apiversion key:min:max]... [topic:partitions:replication]...
  *

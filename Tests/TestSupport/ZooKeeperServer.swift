@@ -1,0 +1,106 @@
+import Foundation
+
+/// A real ZooKeeper server from Debian's `zookeeper` package, listening on 127.0.0.1 only.
+///
+/// Started as `java -cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar
+/// org.apache.zookeeper.server.ZooKeeperServerMain <dir>/zoo.cfg`, stopped with SIGTERM by PID.
+public final class ZooKeeperServer: Sendable {
+    static let java = "/usr/bin/java"
+    static let classpath = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"
+    static let zkCli = "/usr/share/zookeeper/bin/zkCli.sh"
+    /// Small, quick-starting JVMs: the machine is shared and has 2 cores.
+    static let jvmFlags = ["-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"]
+
+    /// The client port.
+    public let port: Int
+    private let directory: String
+    private let process: ChildProcess
+
+    /// `127.0.0.1:<port>`.
+    public var connectString: String { "127.0.0.1:\(port)" }
+
+    private init(port: Int, directory: String, process: ChildProcess) {
+        self.port = port
+        self.directory = directory
+        self.process = process
+    }
+
+    /// Writes a zoo.cfg in a fresh temporary directory, starts the server and waits until it answers `srvr`.
+    ///
+    /// - Parameter whitelistAll: Adds `4lw.commands.whitelist=*`; without it ZooKeeper 3.8 allows only `srvr`.
+    public static func start(whitelistAll: Bool) async throws -> ZooKeeperServer {
+        let port = try freePort()
+        let directory = NSTemporaryDirectory() + "zk-test-\(port)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
+        var config = """
+            tickTime=2000
+            dataDir=\(directory)/data
+            clientPort=\(port)
+            clientPortAddress=127.0.0.1
+            admin.enableServer=false
+            maxClientCnxns=0
+
+            """
+        if whitelistAll { config += "4lw.commands.whitelist=*\n" }
+        try config.write(toFile: directory + "/zoo.cfg", atomically: true, encoding: .utf8)
+
+        let process = try ChildProcess.start(java, jvmFlags + [
+            "-Dzookeeper.log.dir=\(directory)",
+            "-Dzookeeper.root.logger=INFO,CONSOLE",
+            "-cp", classpath,
+            "org.apache.zookeeper.server.ZooKeeperServerMain", directory + "/zoo.cfg",
+        ], output: .file(directory + "/console.log"))
+        let server = ZooKeeperServer(port: port, directory: directory, process: process)
+        do {
+            try await waitUntil("ZooKeeper on port \(port) serves", timeout: .seconds(90), interval: .milliseconds(200)) {
+                guard process.isRunning else { throw TestServerError("ZooKeeper on port \(port) exited early") }
+                let reply = await exchange(port: port, request: Array("srvr".utf8), timeout: .seconds(2))
+                return reply?.contains("Mode:") == true
+            }
+        } catch {
+            let tail = server.logTail
+            await server.stop()
+            throw TestServerError("\(error)\n\(tail)")
+        }
+        return server
+    }
+
+    /// Stops the server (SIGTERM by PID, SIGKILL after 15 s) and removes its directory.
+    public func stop() async {
+        await process.stop(grace: .seconds(15))
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Runs `commands` in one session of the package's zkCli.sh against this server and returns its output.
+    @discardableResult
+    public func cli(_ commands: [String]) async throws -> String {
+        var environment = ProcessInfo.processInfo.environment
+        environment["CLIENT_JVMFLAGS"] = Self.jvmFlags.joined(separator: " ")
+        let outcome = try await ChildProcess.run("/bin/bash", [Self.zkCli, "-server", connectString],
+                                                 input: (commands + ["quit"]).joined(separator: "\n") + "\n",
+                                                 environment: environment, timeout: .seconds(90))
+        return try outcome.check() + outcome.stderr
+    }
+
+    /// Creates each node (and its missing parents, in order) with empty data via zkCli.sh.
+    public func createNodes(_ paths: [String]) async throws {
+        var all: [String] = []
+        for path in paths {
+            var prefix = ""
+            for segment in path.split(separator: "/") {
+                prefix += "/\(segment)"
+                if !all.contains(prefix) { all.append(prefix) }
+            }
+        }
+        let output = try await cli(all.map { "create \($0) \"\"" })
+        for path in all where !output.contains("Created \(path)") {
+            throw TestServerError("zkCli.sh did not create \(path):\n\(output)")
+        }
+    }
+
+    /// The end of the server's console log, for error messages.
+    private var logTail: String {
+        let log = (try? String(contentsOfFile: directory + "/console.log", encoding: .utf8)) ?? ""
+        return log.split(separator: "\n", omittingEmptySubsequences: false).suffix(30).joined(separator: "\n")
+    }
+}
