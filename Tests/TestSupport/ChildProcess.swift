@@ -126,7 +126,14 @@ public final class ChildProcess: Sendable {
                 posix_spawn_file_actions_adddup2(&actions, child, 1)
                 posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
             }
-            if let directory { try changeDirectory(&actions, to: directory) }
+            if let directory {
+                let failed = try glibc("posix_spawn_file_actions_addchdir_np", as: AddChdir.self)(&actions, directory)
+                guard failed == 0 else { throw TestServerError("cannot start a child in \(directory): \(String(cString: strerror(failed)))") }
+            }
+            // Only the three standard descriptors reach the child. Any other it inherited, such as the write
+            // end of a pipe another test reads to its end, would stay open for as long as this child lives.
+            let closing = try glibc("posix_spawn_file_actions_addclosefrom_np", as: AddClosefrom.self)(&actions, 3)
+            guard closing == 0 else { throw TestServerError("cannot start \(executable): \(String(cString: strerror(closing)))") }
 
             let argv = ([executable] + arguments).map { strdup($0) } + [nil]
             let envp = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
@@ -308,16 +315,17 @@ private final class Reaper: Sendable {
     }
 }
 
-/// Adds a change of directory to `actions`, with glibc's posix_spawn_file_actions_addchdir_np: Swift's Glibc
-/// module leaves it out, as glibc declares it only under _GNU_SOURCE, so it is looked up by name.
-private func changeDirectory(_ actions: inout posix_spawn_file_actions_t, to directory: String) throws {
-    typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, UnsafePointer<CChar>?) -> Int32
+private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, UnsafePointer<CChar>?) -> Int32
+private typealias AddClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+
+/// A glibc function by its name: glibc declares posix_spawn_file_actions_addchdir_np and _addclosefrom_np
+/// only under _GNU_SOURCE, so Swift's Glibc module leaves them out.
+private func glibc<Function>(_ name: String, as type: Function.Type) throws -> Function {
     // RTLD_DEFAULT: search every loaded object.
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np") else {
-        throw TestServerError("this C library cannot start a child in another directory")
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else {
+        throw TestServerError("this C library has no \(name)")
     }
-    let failed = unsafeBitCast(symbol, to: AddChdir.self)(&actions, directory)
-    guard failed == 0 else { throw TestServerError("cannot start a child in \(directory): \(String(cString: strerror(failed)))") }
+    return unsafeBitCast(symbol, to: type)
 }
 
 /// A connected pair of sockets, both close-on-exec so that no other child inherits them: the parent's
