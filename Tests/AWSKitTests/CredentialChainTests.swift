@@ -106,6 +106,26 @@ struct CredentialChainTests {
         #expect(!TestSecrets.leaks(error?.description ?? "SECRETMARKER"))
     }
 
+    /// A script still open for writing somewhere (a tool that just wrote it, or a child forked
+    /// by another thread while it was being written) fails exec with ETXTBSY for a moment; the
+    /// suite once failed with "cannot start" because of it.
+    @Test func aCredentialProcessBusyBeingWrittenIsTriedAgain() async throws {
+        let script = try home.script("creds", #"echo '{"Version": 1, "AccessKeyId": "AKIDBUSY", "SecretAccessKey": "s"}'"#)
+        try home.config("[default]\ncredential_process = \(script)\n")
+        let writer = open(script, O_WRONLY)
+        #expect(writer >= 0)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { close(writer) }
+        #expect(try await resolve().credentials.accessKeyID == "AKIDBUSY")
+    }
+
+    @Test func aCommandThatCannotStartSaysWhy() async throws {
+        let script = try home.write("creds", "not executable", executable: false)
+        try home.config("[default]\ncredential_process = \(script)\n")
+        let error = await awsError { try await resolve() }
+        #expect(error?.description.hasPrefix("cannot get credentials from credential_process (profile default): ") == true)
+        #expect(error?.description.contains("ermission denied") == true, "\(String(describing: error))")
+    }
+
     @Test func aMissingCredentialProcessCommandIsAnError() async throws {
         try home.config("[default]\ncredential_process = no-such-command-\(UUID().uuidString) --flag\n")
         let error = await awsError { try await resolve() }

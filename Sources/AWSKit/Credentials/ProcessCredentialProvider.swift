@@ -24,9 +24,11 @@ struct ProcessCredentialProvider: CredentialProvider {
         guard let executable = Self.locate(program, path: configuration.variable("PATH")) else {
             throw .credentialRetrievalFailed(source: source, reason: "cannot find the command \(program.debugDescription)")
         }
-        let output = await Self.run(executable, Array(words.dropFirst()), environment: configuration.environment)
-        guard let output else {
-            throw .credentialRetrievalFailed(source: source, reason: "cannot start \(program.debugDescription)")
+        let output: Output
+        switch await Self.run(executable, Array(words.dropFirst()), environment: configuration.environment) {
+        case .success(let finished): output = finished
+        case .failure(let failure):
+            throw .credentialRetrievalFailed(source: source, reason: "cannot start \(program.debugDescription): \(failure.reason)")
         }
         guard output.status == 0 else {
             let stderr = String(decoding: output.stderr.prefix(500), as: UTF8.self)
@@ -76,26 +78,48 @@ struct ProcessCredentialProvider: CredentialProvider {
         var stderr: Data
     }
 
-    /// Runs `executable` off the cooperative pool and collects its exit status and output,
-    /// or `nil` when it cannot start.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]) async -> Output? {
+    /// Why a command could not start.
+    struct StartFailure: Error {
+        let reason: String
+    }
+
+    /// How often a command that is busy being written (ETXTBSY) is tried again, and the
+    /// first wait. A tool that has just written the script, or any thread of this process
+    /// that forks while the script is open for writing, makes exec fail for a moment.
+    static let busyAttempts = 8
+    static let busyDelay = 0.01
+
+    /// Runs `executable` off the cooperative pool and collects its exit status and output.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]) async -> Result<Output, StartFailure> {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = arguments
-                process.environment = environment
-                let stdout = Pipe()
-                let stderr = Pipe()
-                process.standardOutput = stdout
-                process.standardError = stderr
-                process.standardInput = FileHandle.nullDevice
-                do {
-                    try process.run()
-                } catch {
-                    continuation.resume(returning: nil)
-                    return
+                var attempt = 1
+                var started: (process: Process, stdout: Pipe, stderr: Pipe)?
+                while started == nil {
+                    // A fresh Process each time: one that failed to launch cannot be launched again.
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: executable)
+                    process.arguments = arguments
+                    process.environment = environment
+                    let (stdout, stderr) = (Pipe(), Pipe())
+                    process.standardOutput = stdout
+                    process.standardError = stderr
+                    process.standardInput = FileHandle.nullDevice
+                    do {
+                        try process.run()
+                        started = (process, stdout, stderr)
+                    } catch {
+                        let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+                        guard posix?.domain == NSPOSIXErrorDomain, posix?.code == Int(ETXTBSY), attempt < busyAttempts else {
+                            let reason = posix?.localizedDescription ?? (error as NSError).localizedDescription
+                            continuation.resume(returning: .failure(StartFailure(reason: reason)))
+                            return
+                        }
+                        Thread.sleep(forTimeInterval: busyDelay * Double(1 << (attempt - 1)))
+                        attempt += 1
+                    }
                 }
+                guard let (process, stdout, stderr) = started else { return }
                 let errors = DataBox()
                 let group = DispatchGroup()
                 DispatchQueue.global().async(group: group) {
@@ -104,7 +128,7 @@ struct ProcessCredentialProvider: CredentialProvider {
                 let output = stdout.fileHandleForReading.readDataToEndOfFile()
                 group.wait()
                 process.waitUntilExit()
-                continuation.resume(returning: Output(status: process.terminationStatus, stdout: output, stderr: errors.data))
+                continuation.resume(returning: .success(Output(status: process.terminationStatus, stdout: output, stderr: errors.data)))
             }
         }
     }
