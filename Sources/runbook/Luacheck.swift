@@ -8,8 +8,10 @@ enum Luacheck {
     /// - Throws: ``RunbookError`` when luacheck is not installed or cannot run: strict
     ///   validation never passes silently.
     static func check(files: [String], config: String) throws -> [String] {
-        guard let executable = ["/usr/bin/luacheck", "/usr/local/bin/luacheck"].first(where: FileManager.default.isExecutableFile) else {
-            throw RunbookError(.notFound, "--strict needs luacheck, which is not installed",
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        let candidates = path.split(separator: ":").map { "\($0)/luacheck" }
+        guard let executable = candidates.first(where: FileManager.default.isExecutableFile) else {
+            throw RunbookError(.notFound, "--strict needs luacheck, which is not on PATH",
                                hint: "install it (Debian: apt-get install lua-check), or validate without --strict")
         }
         let configFile = NSTemporaryDirectory() + "runbook-luacheck-\(UUID().uuidString).luacheckrc"
