@@ -42,7 +42,7 @@ public struct LuaEncoder: Sendable {
 
     /// The Lua value for `value`, with which of its fields are optional and which tables are maps.
     public func encodeDescribing(_ value: some Encodable) throws -> Described {
-        if let direct = value as? LuaValue { return Described(value: direct, optional: [], maps: []) }
+        if let scalar = value as? any LuaScalar { return Described(value: try scalar.luaValue(), optional: [], maps: []) }
         let root = EncodingNode()
         let notes = ShapeNotes()
         try value.encode(to: TreeEncoder(node: root, path: [], style: keys, notes: notes))
@@ -153,31 +153,41 @@ private struct TreeEncoder: Encoder {
     }
 }
 
-/// Scalars the encoder writes itself, so numbers keep their Lua subtype.
+/// Scalars the encoder writes itself, so numbers keep their Lua subtype. One protocol check
+/// instead of a cast per type: results cross the bridge on every call.
 private func scalarValue(_ value: some Encodable) throws -> LuaValue? {
-    switch value {
-    case let v as LuaValue: return v
-    case let v as String: return .string(v)
-    case let v as Bool: return .boolean(v)
-    case let v as Double: return .number(v)
-    case let v as Float: return .number(Double(v))
-    case let v as Int: return .integer(Int64(v))
-    case let v as Int8: return .integer(Int64(v))
-    case let v as Int16: return .integer(Int64(v))
-    case let v as Int32: return .integer(Int64(v))
-    case let v as Int64: return .integer(v)
-    case let v as UInt8: return .integer(Int64(v))
-    case let v as UInt16: return .integer(Int64(v))
-    case let v as UInt32: return .integer(Int64(v))
-    case let v as UInt: return try integer(UInt64(v))
-    case let v as UInt64: return try integer(v)
-    default: return nil
-    }
+    guard let scalar = value as? any LuaScalar else { return nil }
+    return try scalar.luaValue()
 }
 
-private func integer(_ value: UInt64) throws -> LuaValue {
-    guard let exact = Int64(exactly: value) else { throw LuaHostError("the integer \(value) is beyond Lua's 64-bit integers") }
-    return .integer(exact)
+/// A value that is one Lua value by itself.
+private protocol LuaScalar {
+    func luaValue() throws -> LuaValue
+}
+
+extension LuaValue: LuaScalar { func luaValue() -> LuaValue { self } }
+extension String: LuaScalar { func luaValue() -> LuaValue { .string(self) } }
+extension Bool: LuaScalar { func luaValue() -> LuaValue { .boolean(self) } }
+extension Double: LuaScalar { func luaValue() -> LuaValue { .number(self) } }
+extension Float: LuaScalar { func luaValue() -> LuaValue { .number(Double(self)) } }
+extension Int: LuaScalar { func luaValue() -> LuaValue { .integer(Int64(self)) } }
+extension Int8: LuaScalar { func luaValue() -> LuaValue { .integer(Int64(self)) } }
+extension Int16: LuaScalar { func luaValue() -> LuaValue { .integer(Int64(self)) } }
+extension Int32: LuaScalar { func luaValue() -> LuaValue { .integer(Int64(self)) } }
+extension Int64: LuaScalar { func luaValue() -> LuaValue { .integer(self) } }
+extension UInt8: LuaScalar { func luaValue() -> LuaValue { .integer(Int64(self)) } }
+extension UInt16: LuaScalar { func luaValue() -> LuaValue { .integer(Int64(self)) } }
+extension UInt32: LuaScalar { func luaValue() -> LuaValue { .integer(Int64(self)) } }
+extension UInt: LuaScalar { func luaValue() throws -> LuaValue { try UInt64(self).luaValue() } }
+extension UInt64: LuaScalar {
+    func luaValue() throws -> LuaValue {
+        guard let exact = Int64(exactly: self) else { throw LuaHostError("the integer \(self) is beyond Lua's 64-bit integers") }
+        return .integer(exact)
+    }
+}
+/// nil leaves a key out of a table, and is nil as a whole result.
+extension Optional: LuaScalar where Wrapped: LuaScalar {
+    func luaValue() throws -> LuaValue { try self?.luaValue() ?? .nil }
 }
 
 /// `latencyMs` → `latency_ms`, `requestID` → `request_id`, `http2` → `http2`.

@@ -270,11 +270,7 @@ func seconds(of duration: Duration) -> Double {
 public enum RunID {
     /// A new id for a run starting now.
     public static func make() -> String {
-        let date = Date()
-        let style = Date.VerbatimFormatStyle(
-            format: "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)Z",
-            timeZone: TimeZone(secondsFromGMT: 0) ?? .current, calendar: Calendar(identifier: .gregorian))
         let suffix = String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
-        return date.formatted(style) + "-" + String(repeating: "0", count: 6 - suffix.count) + suffix
+        return UTCTime.compact() + "-" + String(repeating: "0", count: 6 - suffix.count) + suffix
     }
 }

@@ -42,6 +42,6 @@ public final class Journal: Sendable {
     }
 
     static func timestamp(_ date: Date = Date()) -> String {
-        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+        UTCTime.iso8601(date)
     }
 }

@@ -6,9 +6,22 @@ public import LuaKit
 /// Each accessor names a declared parameter; asking for an undeclared one is an error in
 /// the module, reported as such rather than trapping.
 public struct Arguments: Sendable {
-    private var values: [String: LuaValue]
+    /// Name and value pairs: a handful, so a search beats hashing on every call.
+    private var entries: [(name: String, value: LuaValue)] = []
 
-    init(_ values: [String: LuaValue]) { self.values = values }
+    init(capacity: Int) { entries.reserveCapacity(capacity) }
+
+    mutating func set(_ name: String, _ value: LuaValue) {
+        if let index = entries.firstIndex(where: { $0.name == name }) { entries[index].value = value } else { entries.append((name, value)) }
+    }
+
+    private var values: Lookup { Lookup(entries: entries) }
+
+    /// Reads by name, as a dictionary would.
+    private struct Lookup {
+        let entries: [(name: String, value: LuaValue)]
+        subscript(name: String) -> LuaValue? { entries.first { $0.name == name }?.value }
+    }
 
     /// The checked value of `name`; `nil` when left out and without a default.
     public subscript(name: String) -> LuaValue { values[name] ?? .nil }
@@ -75,13 +88,20 @@ enum ArgumentChecker {
         if !variadic, call.count > parameters.count {
             throw LuaHostError("expected at most \(parameters.count) argument\(parameters.count == 1 ? "" : "s"), got \(call.count)")
         }
-        var checked: [String: LuaValue] = [:]
-        for (offset, parameter) in parameters.enumerated() {
-            let index = offset + 1
-            if case .function = parameter.type {
+        var checked = Arguments(capacity: parameters.count + 4)
+        for index in parameters.indices.lazy.map({ $0 + 1 }) {
+            let parameter = parameters[index - 1]
+            // Functions cannot cross into Swift, and an untouched table need not: both are
+            // checked by their Lua type alone.
+            let luaType: String? = switch parameter.type {
+            case .function: "function"
+            case .untouchedTable: "table"
+            default: nil
+            }
+            if let luaType {
                 let absent = call.typeName(index) == "nil" || call.typeName(index) == "no value"
-                guard call.isFunction(index) || (!parameter.required && absent) else {
-                    throw LuaHostError("bad argument #\(index) (\(parameter.name)): expected a function, got \(call.typeName(index))")
+                guard call.typeName(index) == luaType || (!parameter.required && absent) else {
+                    throw LuaHostError("bad argument #\(index) (\(parameter.name)): expected a \(luaType), got \(call.typeName(index))")
                 }
                 continue
             }
@@ -101,11 +121,13 @@ enum ArgumentChecker {
                 throw LuaHostError(problem.text)
             }
             if case .options(let fields) = parameter.type, case .table(let table) = value {
-                for field in fields { checked[field.name] = table.fields[.string(field.name)] }
+                for field in fields {
+                    if let given = table.fields[.string(field.name)] { checked.set(field.name, given) }
+                }
             }
-            if value != .nil { checked[parameter.name] = value }
+            if value != .nil { checked.set(parameter.name, value) }
         }
-        return Arguments(checked)
+        return checked
     }
 
     /// Checks one value; `error` wraps a problem with the argument's position.
@@ -194,7 +216,7 @@ enum ArgumentChecker {
             if let value = try? conform(value, to: first) { return value }
             if let value = try? conform(value, to: second) { return value }
             throw mismatch()
-        case .function:
+        case .function, .untouchedTable:
             throw mismatch()
         case .ids:
             let items: [LuaValue]
@@ -243,6 +265,7 @@ extension ParameterType {
         case .table, .options: "a table"
         case .either(let a, let b): "\(a.expectation) or \(b.expectation)"
         case .function: "a function"
+        case .untouchedTable: "a table"
         case .ids: "an id or a list of ids"
         }
     }

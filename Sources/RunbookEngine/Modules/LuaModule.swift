@@ -99,9 +99,7 @@ public struct ModuleFunction: Sendable {
     ) -> ModuleFunction {
         ModuleFunction(name: name, effect: .pure, parameters: parameters, variadic: false, returns: returns, doc: doc,
                        example: example, operation: nil, body: .host(duringLoad: duringLoad) { arguments, _ in
-            let value = try body(arguments)
-            if value is ReturnsNothing { return .none }
-            return .values([try LuaEncoder(keys: keys).encode(value)])
+            .values([try LuaEncoder(keys: keys).encode(try body(arguments))])
         })
     }
 
@@ -133,12 +131,6 @@ public struct ModuleFunction: Sendable {
         ModuleFunction(name: name, effect: effect, parameters: parameters, variadic: variadic, returns: returns, doc: doc,
                        example: example, operation: nil, body: .host(duringLoad: duringLoad, body))
     }
-}
-
-/// The result of a pure function that returns no value to Lua.
-public struct ReturnsNothing: Encodable, Sendable {
-    /// Nothing.
-    public init() {}
 }
 
 /// The call a host function is serving: its run, its task and its place in the runbook.

@@ -4,9 +4,58 @@ import Synchronization
 /// Builds a runbook's `_ENV` from module declarations: the sandbox, then each module's
 /// table with its Swift functions behind the one argument checker and the dry-run gate,
 /// then its Lua source.
-struct ModuleInstaller {
-    let modules: [LuaModule]
+///
+/// Names and journal labels are worked out once, here, not per environment: listing a
+/// folder builds one environment per file.
+struct ModuleInstaller: Sendable {
     let services: ModuleServices
+    private let plans: [ModulePlan]
+    private let internals: ModulePlan
+
+    /// A module with everything its installation needs that does not depend on the run.
+    private struct ModulePlan: Sendable {
+        let name: String?
+        let source: String?
+        let chunkName: String
+        let functions: [FunctionPlan]
+    }
+
+    private struct FunctionPlan: Sendable {
+        let function: ModuleFunction
+        let body: SwiftBody
+        /// What errors say: `probe.tcp`, or `step` for the engine's internals.
+        let qualified: String
+        /// The service the journal names: the module (`kafka`).
+        let service: String
+    }
+
+    /// The bodies Swift binds; functions written in Lua get no host function.
+    private enum SwiftBody: Sendable {
+        case host(duringLoad: Bool, @Sendable (Arguments, HostCall) throws -> LuaReturn)
+        case primitive(@Sendable (Arguments, ModuleServices) throws -> PreparedCall)
+    }
+
+    init(modules: [LuaModule], services: ModuleServices) {
+        self.services = services
+        plans = modules.map { Self.plan($0, qualified: true) }
+        // Named after the public function each serves (`step:`), not the hidden table.
+        internals = Self.plan(.engineInternals, qualified: false)
+    }
+
+    private static func plan(_ module: LuaModule, qualified: Bool) -> ModulePlan {
+        ModulePlan(
+            name: module.name, source: module.source, chunkName: "=[\(module.name ?? "runbook")]",
+            functions: module.functions.compactMap { function in
+                let body: SwiftBody
+                switch function.body {
+                case .lua: return nil
+                case .host(let duringLoad, let run): body = .host(duringLoad: duringLoad, run)
+                case .primitive(let prepare): body = .primitive(prepare)
+                }
+                return FunctionPlan(function: function, body: body, qualified: qualified ? module.qualifiedName(of: function) : function.name,
+                                    service: module.name ?? function.name)
+            })
+    }
 
     /// The environment and the engine's `host` table (where `install_run` lands).
     struct Installed {
@@ -20,47 +69,41 @@ struct ModuleInstaller {
         let G = lua.globals
         let helpers = lua.sandboxHelpers()
         defer { [G, helpers].forEach(lua.release) }
-        // Named after the public function each serves (`step:`), not the hidden table.
-        set(LuaModule.engineInternals, in: host, lua: lua, context: context, qualified: false)
-        for module in modules {
-            let table = module.name.map { _ in lua.newTable() } ?? env
-            set(module, in: table, lua: lua, context: context)
-            if let name = module.name {
-                lua.set(name, table, in: env)
-            }
-            if let source = module.source {
-                let results = try lua.runTrusted(source, name: "=[\(module.name ?? "runbook")]", arguments: [table, env, G, host, helpers])
+        set(internals, in: host, lua: lua, context: context)
+        for plan in plans {
+            let table = plan.name == nil ? env : lua.newTable()
+            set(plan, in: table, lua: lua, context: context)
+            if let name = plan.name { lua.set(name, table, in: env) }
+            if let source = plan.source {
+                let results = try lua.runTrusted(source, name: plan.chunkName, arguments: [table, env, G, host, helpers])
                 results.forEach(lua.release)
             }
-            if module.name != nil { lua.release(table) }
+            if plan.name != nil { lua.release(table) }
         }
         return Installed(env: env, host: host)
     }
 
-    private func set(_ module: LuaModule, in table: LuaReference, lua: LuaState, context: RunContext, qualified: Bool = true) {
-        for function in module.functions {
-            let name = qualified ? module.qualifiedName(of: function) : function.name
-            guard let bound = bind(function, qualified: name, context: context) else { continue }
-            lua.set(function.name, bound, in: table)
+    private func set(_ plan: ModulePlan, in table: LuaReference, lua: LuaState, context: RunContext) {
+        for function in plan.functions {
+            lua.set(function.function.name, bind(function, context: context), in: table)
         }
     }
 
-    /// The host function for a declared function; nil for one the Lua source defines.
-    private func bind(_ function: ModuleFunction, qualified: String, context: RunContext) -> LuaHostFunction? {
+    /// The host function for a declared Swift function.
+    private func bind(_ plan: FunctionPlan, context: RunContext) -> LuaHostFunction {
+        let function = plan.function
         let (parameters, variadic) = (function.parameters, function.variadic)
-        switch function.body {
-        case .lua:
-            return nil
+        switch plan.body {
         case .host(let duringLoad, let body):
-            return LuaHostFunction(qualified) { call in
+            return LuaHostFunction(plan.qualified) { call in
                 if !duringLoad { try context.requireRunning() }
                 return try body(try ArgumentChecker.check(call, parameters, variadic: variadic), HostCall(call: call, context: context))
             }
         case .primitive(let prepare):
-            let gate = DryRunGate(service: qualified.split(separator: ".").first.map(String.init) ?? qualified,
-                                  operation: function.operation ?? function.name, effect: function.effect, context: context)
+            let gate = DryRunGate(service: plan.service, operation: function.operation ?? function.name, effect: function.effect,
+                                  context: context)
             let services = self.services
-            return LuaHostFunction(qualified) { call in
+            return LuaHostFunction(plan.qualified) { call in
                 try context.requireRunning()
                 let prepared = try prepare(try ArgumentChecker.check(call, parameters, variadic: variadic), services)
                 return gate.pass(prepared, task: call.task)

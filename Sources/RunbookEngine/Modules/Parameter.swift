@@ -1,7 +1,10 @@
 public import LuaKit
 
 /// One argument of a module function, or one field of an option table.
-public struct Parameter: Sendable {
+///
+/// A class, so the checker walks a list of references on every call rather than copying
+/// each parameter's strings and type.
+public final class Parameter: Sendable {
     /// The name errors and docs use (`cluster_arn`, `timeout`).
     public let name: String
     /// What values it takes.
@@ -12,6 +15,14 @@ public struct Parameter: Sendable {
     public let defaultValue: LuaValue?
     /// One line saying what it is.
     public let doc: String
+
+    init(name: String, type: ParameterType, required: Bool, defaultValue: LuaValue?, doc: String) {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.defaultValue = defaultValue
+        self.doc = doc
+    }
 
     /// An argument every call must give.
     public static func required(_ name: String, _ type: ParameterType, _ doc: String) -> Parameter {
@@ -54,6 +65,8 @@ public indirect enum ParameterType: Sendable {
     case either(ParameterType, ParameterType)
     /// A Lua function (docs only: Swift never receives functions).
     case function
+    /// A table that the function hands back as it is: checked by type, never copied into Swift.
+    case untouchedTable
     /// An id, or a list of ids, as strings (`2`, `"2"`, `{1, 2}`).
     case ids
 }
@@ -73,6 +86,7 @@ extension ParameterType {
         case .table, .options: "table"
         case .either(let a, let b): "\(a.luaType)|\(b.luaType)"
         case .function: "function"
+        case .untouchedTable: "table"
         case .ids: "string|integer|(string|integer)[]"
         }
     }
@@ -101,6 +115,7 @@ extension ParameterType {
         case .options: "options table"
         case .either(let a, let b): "\(a.summary) or \(b.summary)"
         case .function: "function"
+        case .untouchedTable: "table"
         case .ids: "id or list of ids"
         }
     }

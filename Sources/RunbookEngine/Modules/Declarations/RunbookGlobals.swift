@@ -6,7 +6,7 @@ extension LuaModule {
     /// `step`, `parallel`, `each`, `fail` and `print` are Lua (Modules/Lua/runbook.lua),
     /// because they call Lua functions and Swift may not; their bookkeeping is ``engineInternals``.
     static let globals = LuaModule(nil, doc: "The runbook API: steps, concurrency, findings, failing and waiting.", functions: [
-        .host("runbook", parameters: [.required("definition", .anything, "The runbook's metadata and `run` function")],
+        .host("runbook", parameters: [.required("definition", .untouchedTable, "The runbook's metadata and `run` function")],
               returns: .any, doc: "Declares a runbook; the file returns its result. Records the line, so metadata errors point at it.",
               example: #"return runbook { name = "msk.high-cpu", version = "1.2.0", run = function(p) end }"#, duringLoad: true) { _, host in
             // Checked by RunbookValidator once the file returns; here only the line is kept,

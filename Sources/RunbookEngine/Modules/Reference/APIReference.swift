@@ -55,8 +55,10 @@ struct APIReference {
             list, get) and **probe** (network checks) run live in a dry run. **mutate** changes the world: in a dry
             run it sends nothing, journals the exact request and returns a result marked `planned = true`.
 
-            Arguments are checked before anything runs: a wrong type, a value out of range or an unknown option is
-            an error naming the function and the argument.
+            Arguments are checked before anything runs: a wrong type, a value out of range, an unknown option or
+            an extra argument is an error naming the function and the argument. `each` passes `(item, index)`,
+            so `each(arns, kafka.describe_cluster)` is refused; write `each(arns, function(arn) return
+            kafka.describe_cluster(arn) end)`.
 
 
             """
