@@ -180,6 +180,13 @@ enum ArgumentChecker {
             return value
         case .list(let element):
             guard case .table(let table) = value, table.fields.isEmpty else { throw mismatch() }
+            if element.keepsValues {
+                // Nothing to convert: check each item's type without copying the list.
+                if let offset = table.array.firstIndex(where: { !element.accepts($0) }) {
+                    throw Mismatch(text: "item \(offset + 1): expected \(element.expectation), got \(shown(table.array[offset]))")
+                }
+                return value
+            }
             return .table(LuaTable(array: try table.array.enumerated().map { offset, item in
                 do { return try conform(item, to: element) } catch let inner as Mismatch {
                     throw Mismatch(text: "item \(offset + 1): \(inner.text)")
@@ -250,6 +257,23 @@ enum ArgumentChecker {
 }
 
 extension ParameterType {
+    /// Types whose accepted values pass through unchanged, so a list of them need not be copied.
+    var keepsValues: Bool {
+        switch self {
+        case .value, .anything, .table, .boolean, .string: true
+        default: false
+        }
+    }
+
+    /// Whether `value` fits a type that ``keepsValues``.
+    func accepts(_ value: LuaValue) -> Bool {
+        switch (self, value) {
+        case (.value, _), (.anything, _), (.table, .table), (.boolean, .boolean): true
+        case (.string, .string(let text)): !text.isEmpty
+        default: false
+        }
+    }
+
     /// What a message says was expected.
     var expectation: String {
         switch self {

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Compares this checkout's runbook with the one at REV (default: main's previous landing,
+# HEAD~1), in one interleaved run: a trivial run, `list` over 200 runbooks, and the cost of
+# calls into declared functions. Both are release builds; REV is built in .build-compare/.
+# Usage: bash Benchmarks/compare_revisions.sh [REV]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rev=${1:-HEAD~1}
+base=$PWD/.build-compare/$(git rev-parse --short "$rev")
+[ -d "$base" ] || git worktree add --detach "$base" "$rev" >/dev/null
+(cd "$base" && swift build -c release --product runbook >/dev/null)
+swift build -c release --product runbook >/dev/null
+old=$base/.build/release/runbook
+new=$PWD/.build/release/runbook
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cat > "$work/trivial.lua" <<'LUA'
+return runbook {
+  name = "bench.trivial", version = "1.0.0", description = "One step that adds two numbers",
+  run = function() step("add", function() return 1 + 1 end) end,
+}
+LUA
+mkdir -p "$work/many"
+for i in $(seq 1 200); do
+  cat > "$work/many/rb$i.lua" <<LUA
+return runbook {
+  name = "bench.rb$i", version = "1.$i.0", description = "Generated runbook $i",
+  params = { cluster = { type = "string", required = true, doc = "cluster" }, n = { type = "integer", default = $i } },
+  run = function(p) step("s", function() return p.n end) end,
+}
+LUA
+done
+echo "## $(git rev-parse --short "$rev") (x1.00) against this checkout; load $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 Benchmarks/compare.py 40 \
+  "$old run $work/trivial.lua --journal $work/old.jsonl --no-color" "$new run $work/trivial.lua --journal $work/new.jsonl --no-color"
+python3 Benchmarks/compare.py 30 "$old list --runbooks $work/many" "$new list --runbooks $work/many"
+echo "## calls into declared functions, per call (C string.len is the floor)"
+for bin in "$old" "$new"; do
+  "$bin" run Benchmarks/calls.lua --journal "$work/calls.jsonl" --no-color | sed -n 's/.*info: //p' | sed "s|^|$(basename "$(dirname "$(dirname "$(dirname "$bin")")")"): |"
+done
