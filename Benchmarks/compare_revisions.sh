@@ -5,6 +5,7 @@
 # Usage: bash Benchmarks/compare_revisions.sh [REV]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/fixtures.sh
 rev=${1:-HEAD~1}
 base=$PWD/.build-compare/$(git rev-parse --short "$rev")
 [ -d "$base" ] || git worktree add --detach "$base" "$rev" >/dev/null
@@ -14,22 +15,8 @@ old=$base/.build/release/runbook
 new=$PWD/.build/release/runbook
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cat > "$work/trivial.lua" <<'LUA'
-return runbook {
-  name = "bench.trivial", version = "1.0.0", description = "One step that adds two numbers",
-  run = function() step("add", function() return 1 + 1 end) end,
-}
-LUA
-mkdir -p "$work/many"
-for i in $(seq 1 200); do
-  cat > "$work/many/rb$i.lua" <<LUA
-return runbook {
-  name = "bench.rb$i", version = "1.$i.0", description = "Generated runbook $i",
-  params = { cluster = { type = "string", required = true, doc = "cluster" }, n = { type = "integer", default = $i } },
-  run = function(p) step("s", function() return p.n end) end,
-}
-LUA
-done
+write_trivial_runbook "$work"
+write_many_runbooks "$work"
 echo "## $(git rev-parse --short "$rev") (x1.00) against this checkout; load $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 Benchmarks/compare.py 40 \
   "$old run $work/trivial.lua --journal $work/old.jsonl --no-color" "$new run $work/trivial.lua --journal $work/new.jsonl --no-color"

@@ -3,6 +3,7 @@
 # Results are printed; BENCHMARKS.md records them with the machine and date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/fixtures.sh
 
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y --no-install-recommends hyperfine lua5.4 >/dev/null; }
 command -v lua5.4 >/dev/null || apt-get install -y --no-install-recommends lua5.4 >/dev/null
@@ -23,12 +24,7 @@ echo "## Bridge: a no-op Swift primitive against a C function, 10M calls from a 
 echo
 
 echo "## Whole process: a trivial runbook against plain lua5.4 running the same body"
-cat > "$work/trivial.lua" <<'LUA'
-return runbook {
-  name = "bench.trivial", version = "1.0.0", description = "One step that adds two numbers",
-  run = function() step("add", function() return 1 + 1 end) end,
-}
-LUA
+write_trivial_runbook "$work"
 cat > "$work/plain.lua" <<'LUA'
 local function step(name, fn) return fn() end
 step("add", function() return 1 + 1 end)
@@ -39,17 +35,7 @@ hyperfine -N --warmup 5 --runs 50 --style basic \
 echo
 
 echo "## runbook list over 200 runbooks, against lua5.4 loading the same 200 files"
-mkdir -p "$work/many"
-for i in $(seq 1 200); do
-  cat > "$work/many/rb$i.lua" <<LUA
-return runbook {
-  name = "bench.rb$i", version = "1.$i.0", description = "Generated runbook $i",
-  params = { cluster = { type = "string", required = true, doc = "cluster" }, n = { type = "integer", default = $i } },
-  triggers = { { namespace = "AWS/Kafka", metric = "CpuUser", params = { cluster = "dimension:Cluster Name" } } },
-  run = function(p) step("s", function() return p.n end) end,
-}
-LUA
-done
+write_many_runbooks "$work"
 cat > "$work/load-all.lua" <<'LUA'
 runbook = function(t) return t end
 local names = {}
