@@ -16,12 +16,6 @@ final class LoadedRunbook {
         self.runbook = runbook
         self.table = table
     }
-
-    /// Lets Lua collect the file's environment: listing loads many files into one state,
-    /// and environments kept alive make every later collection walk them all.
-    deinit {
-        [environment.env, environment.host, table].forEach(lua.release)
-    }
 }
 
 /// Loads runbook files. Loading runs the file's top level with every primitive refused,
