@@ -272,9 +272,13 @@ final class CurlLoop: @unchecked Sendable {
     }
 }
 
+/// Whole milliseconds for curl, at least 1, clamped to a day: a longer timeout is no timeout
+/// for an HTTP exchange, and an unbounded one would overflow the multiplication.
 private func milliseconds(_ duration: Duration) -> Int {
     let (seconds, attoseconds) = duration.components
-    return max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
+    let day: Int64 = 86_400
+    guard seconds < day else { return Int(day * 1000) }
+    return max(1, Int(max(seconds, 0)) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
 }
 
 private let curlWriteBody: ccurl_data_fn = { data, size, count, context in

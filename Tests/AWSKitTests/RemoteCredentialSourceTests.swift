@@ -139,6 +139,17 @@ struct RemoteCredentialSourceTests {
         #expect(error?.description.contains("instance metadata (http://127.0.0.1:\(port)): connection refused") == true)
     }
 
+    /// `AWS_METADATA_SERVICE_TIMEOUT=inf` once trapped converting seconds to milliseconds.
+    @Test(arguments: ["inf", "1e308", "-1", "nan"])
+    func aMetadataTimeoutOutOfRangeIsAnErrorNotACrash(timeout: String) async throws {
+        let error = await awsError {
+            try await chain(["AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:9",
+                             "AWS_METADATA_SERVICE_TIMEOUT": timeout]).resolve()
+        }
+        #expect(error?.description.contains("the metadata service timeout must be a number of seconds from 0.001 to 3600, not \(timeout)") == true,
+                "\(String(describing: error))")
+    }
+
     // MARK: STS
 
     @Test func webIdentityFromTheEnvironmentIsUnsigned() async throws {

@@ -72,7 +72,13 @@ struct RunCommandTests {
         cli.write("runbooks/hello.lua", helloRunbook)
         let badOption = try await cli.run("run", "cli.hello", "--timeout", "0")
         #expect(badOption.status == 2)
-        #expect(badOption.stderr.contains("--timeout must be a positive number of seconds"))
+        #expect(badOption.stderr.contains("--timeout must be a number of seconds from 0.001 to 604800 (7 days), not 0.0"))
+        // These once crashed the process with SIGILL converting the timeout (exit 132).
+        for value in ["inf", "1e308", "99999999999", "nan", "-inf"] {
+            let huge = try await cli.run("run", "cli.hello", "--param", "who=x", "--timeout=\(value)")
+            #expect(huge.status == 2, "--timeout \(value) exited \(huge.status)")
+            #expect(huge.stderr.contains("--timeout must be a number of seconds from 0.001 to 604800"), "\(huge.stderr)")
+        }
         let unknownFlag = try await cli.run("run", "cli.hello", "--dryrun")
         #expect(unknownFlag.status == 2)
         cli.write("params.json", "{\"who\": 42}")

@@ -58,6 +58,13 @@ struct ValidationTests {
         ("error('boom at load')", "runbook.lua:1: boom at load"),
         ("while true do end", "instruction budget exhausted"),
         ("return 42", "must return a runbook table"),
+        // math.huge once trapped converting the timeout to milliseconds.
+        ("return runbook { name = \"x\", version = \"1.0.0\", description = \"d\", limits = { timeout = math.huge }, run = function() end }",
+         "limits.timeout must be a number of seconds from 0.001 to 604800 (7 days), got inf"),
+        ("return runbook { name = \"x\", version = \"1.0.0\", description = \"d\", limits = { timeout = 0/0 }, run = function() end }",
+         "limits.timeout must be a number of seconds from 0.001 to 604800 (7 days)"),
+        ("return runbook { name = \"x\", version = \"1.0.0\", description = \"d\", limits = { instructions = math.maxinteger }, run = function() end }",
+         "limits.instructions must be an integer from 1 to 1000000000000000, got 9223372036854775807"),
         ("", "the file returns nothing"),
     ]
 

@@ -103,15 +103,22 @@ struct InstanceMetadataCredentialProvider: CredentialProvider {
     /// Sends with the configured timeout, retrying transport failures and 5xx up to the configured attempts.
     private func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let configuration = context.configuration
-        let timeout = (configuration.variable("AWS_METADATA_SERVICE_TIMEOUT") ?? configuration.setting("metadata_service_timeout"))
-            .flatMap(Double.init) ?? 1
-        let attempts = (configuration.variable("AWS_METADATA_SERVICE_NUM_ATTEMPTS")
-            ?? configuration.setting("metadata_service_num_attempts")).flatMap(Int.init) ?? 1
+        let timeoutText = configuration.variable("AWS_METADATA_SERVICE_TIMEOUT") ?? configuration.setting("metadata_service_timeout")
+        let timeout = timeoutText.flatMap(Double.init) ?? 1
+        // The setting is text from outside: a value beyond these bounds once trapped the conversion below.
+        guard timeout.isFinite, (0.001...3600).contains(timeout) else {
+            throw Failure(reason: "the metadata service timeout must be a number of seconds from 0.001 to 3600, not \(timeoutText ?? "")")
+        }
+        let attemptsText = configuration.variable("AWS_METADATA_SERVICE_NUM_ATTEMPTS") ?? configuration.setting("metadata_service_num_attempts")
+        let attempts = attemptsText.flatMap(Int.init) ?? 1
+        guard (1...10).contains(attempts) else {
+            throw Failure(reason: "the metadata service attempts must be an integer from 1 to 10, not \(attemptsText ?? "")")
+        }
         var request = request
-        request.timeout = .milliseconds(Int(max(timeout, 0.001) * 1000))
+        request.timeout = .milliseconds(Int64((timeout * 1000).rounded()))
         request.connectTimeout = request.timeout
         var last: any Error = Failure(reason: "no attempt made")
-        for _ in 0..<max(attempts, 1) {
+        for _ in 0..<attempts {
             do {
                 let response = try await context.transport.send(request)
                 if response.status < 500 { return response }

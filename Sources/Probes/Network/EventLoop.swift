@@ -225,6 +225,9 @@ private func millisecondsUntil(_ deadline: ContinuousClock.Instant) -> Int32 {
     let remaining = deadline - .now
     if remaining <= .zero { return 0 }
     let (seconds, attoseconds) = remaining.components
+    // epoll_wait takes an Int32 of milliseconds; a deadline further away than that is woken
+    // again later, and the multiplication must not overflow for a far one.
+    guard seconds < Int64(Int32.max / 1000) else { return Int32.max }
     let ms = seconds * 1_000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
     return Int32(clamping: ms)
 }

@@ -181,7 +181,13 @@ public struct Engine: Sendable {
         var limits = Self.defaultLimits
         if let mib = runbook.limits.memoryMiB { limits.memoryBytes = mib << 20 }
         if let count = runbook.limits.instructions { limits.instructions = count }
-        if let seconds = request.timeout ?? runbook.limits.timeout { limits.timeout = .milliseconds(Int64(seconds * 1000)) }
+        // Both sources are checked against RunbookLimits.timeoutRange; clamping again keeps an
+        // API caller that skipped the check from trapping here.
+        if let seconds = request.timeout ?? runbook.limits.timeout {
+            let bounded = seconds.isFinite ? min(max(seconds, RunbookLimits.timeoutRange.lowerBound), RunbookLimits.timeoutRange.upperBound)
+                : RunbookLimits.timeoutRange.upperBound
+            limits.timeout = .milliseconds(Int64(bounded * 1000))
+        }
         lua.applyLimits(limits)
         request.cancellation.onCancel { [cancellation = lua.cancellation] in cancellation.cancel() }
         if request.cancellation.isCancelled { lua.cancellation.cancel() }

@@ -71,4 +71,11 @@ public struct RunbookLimits: Sendable, Equatable {
     public var memoryMiB: Int?
     /// VM instruction budget.
     public var instructions: Int64?
+
+    /// The timeouts a run may have, from `limits.timeout` or `--timeout`: a week at most, so
+    /// every conversion to milliseconds or nanoseconds stays far inside 64 bits.
+    public static let timeoutRange = 0.001...604_800.0
+    /// The instruction budgets a run may have: past 10^15 a budget is no limit at all, and the
+    /// hook's counting must not come near Int64's end.
+    public static let instructionRange: ClosedRange<Int64> = 1...1_000_000_000_000_000
 }

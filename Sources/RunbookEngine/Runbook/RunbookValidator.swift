@@ -143,7 +143,9 @@ struct RunbookValidator {
         try checkKeys(table, allowed: Self.limitFields, what: "limits")
         var limits = RunbookLimits()
         if value["timeout"] != .nil {
-            guard let seconds = value["timeout"].doubleValue, seconds > 0 else { throw invalid("limits.timeout must be a positive number of seconds") }
+            guard let seconds = value["timeout"].doubleValue, RunbookLimits.timeoutRange.contains(seconds) else {
+                throw invalid("limits.timeout must be a number of seconds from 0.001 to \(Int(RunbookLimits.timeoutRange.upperBound)) (7 days), got \(value["timeout"])")
+            }
             limits.timeout = seconds
         }
         if value["memory_mb"] != .nil {
@@ -151,7 +153,9 @@ struct RunbookValidator {
             limits.memoryMiB = Int(mib)
         }
         if value["instructions"] != .nil {
-            guard let count = value["instructions"].intValue, count > 0 else { throw invalid("limits.instructions must be a positive integer") }
+            guard let count = value["instructions"].intValue, RunbookLimits.instructionRange.contains(count) else {
+                throw invalid("limits.instructions must be an integer from 1 to \(RunbookLimits.instructionRange.upperBound), got \(value["instructions"])")
+            }
             limits.instructions = count
         }
         return limits

@@ -47,7 +47,9 @@ extension RunbookCLI {
         var timeout: Double?
 
         func validate() throws {
-            if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+            if let timeout, !RunbookLimits.timeoutRange.contains(timeout) {
+                throw ValidationError("--timeout must be a number of seconds from 0.001 to 604800 (7 days), not \(timeout)")
+            }
         }
 
         func run() async throws {
