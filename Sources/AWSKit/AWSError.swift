@@ -159,7 +159,7 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         case .cryptoFailure(let operation):
             "OpenSSL \(operation) failed"
         case .configFileSyntax(let path, let line, let reason):
-            "cannot parse \(path) line \(line): \(reason)"
+            line > 0 ? "cannot parse \(path) line \(line): \(reason)" : "cannot read \(path): \(reason)"
         case .profileNotFound(let name):
             "the config profile (\(name)) could not be found"
         case .missingRegion:

@@ -42,7 +42,16 @@ struct ConfigFile: Sendable, Equatable {
     ///
     /// - Throws: `AWSError.configFileSyntax` when the file exists but is not valid.
     static func load(path: String) throws(AWSError) -> ConfigFile {
-        guard FileManager.default.fileExists(atPath: path) else { return ConfigFile() }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return ConfigFile() }
+        if isDirectory.boolValue {
+            throw .configFileSyntax(path: path, line: 0, reason: "it is a directory, not a file")
+        }
+        // A FIFO or device would block the read or never end; only regular files are settings.
+        let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
+        guard type == .typeRegular else {
+            throw .configFileSyntax(path: path, line: 0, reason: "it is not a regular file")
+        }
         guard let data = FileManager.default.contents(atPath: path),
             let text = String(data: data, encoding: .utf8)
         else {
@@ -94,6 +103,9 @@ struct ConfigFile: Sendable, Equatable {
                 current = (name, [:], [:], [:])
                 lastKey = nil
                 continue
+            }
+            if trimmed.hasPrefix("[") {
+                throw .configFileSyntax(path: path, line: number, reason: "the section header \(String(trimmed.prefix(40)).debugDescription) has no closing ']'")
             }
             guard current != nil else {
                 throw .configFileSyntax(path: path, line: number, reason: "a setting before any [section] header")

@@ -55,7 +55,7 @@ final class ResolvedAWS: Sendable {
             self.endpoints = endpoints
         } catch {
             throw RunbookError(.invalid, "AWS settings: \(error)",
-                               hint: "fix the setting named; runbook never falls back to another endpoint or region")
+                               hint: "fix the file or setting named; runbook never falls back to another endpoint, region or profile")
         }
         self.transport = transport
         quotas = Dictionary(uniqueKeysWithValues: services.map { ($0, RetryQuota()) })
