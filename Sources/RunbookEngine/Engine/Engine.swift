@@ -228,8 +228,15 @@ public struct Engine: Sendable {
             $0.plannedActions = context.plannedActions
         }
         var message = reason
-        do { try journal.finish() } catch { message = [reason, "\(error)"].compactMap { $0 }.joined(separator: "; ") }
-        return RunResult(runID: request.runID, runbook: runbook, status: status, failure: failure, exit: exit, message: message,
+        var exitStatus = exit
+        do {
+            try journal.finish()
+        } catch {
+            // A journal or report that was not written in full is never a silent success.
+            message = [reason, "\(error)"].compactMap { $0 }.joined(separator: "; ")
+            if exitStatus == .ok { exitStatus = .usage }
+        }
+        return RunResult(runID: request.runID, runbook: runbook, status: status, failure: failure, exit: exitStatus, message: message,
                          stopReason: lua.stopReason, findings: context.findings, plannedActions: context.plannedActions)
     }
 

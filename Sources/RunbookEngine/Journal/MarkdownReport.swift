@@ -9,20 +9,42 @@ public final class MarkdownReport: JournalSink {
     /// Where the report is written when the run finishes.
     public let path: String
     private let events = Mutex<[JournalEvent]>([])
+    private let file: Int32
 
-    /// A report to be written at `path`.
-    public init(path: String) { self.path = path }
+    /// A report to be written at `path`, opened now so a path that cannot be written stops
+    /// the run before it starts. Like the journal, it is readable by its owner only (0600).
+    ///
+    /// - Throws: ``RunbookError`` naming the path and the reason (a folder, a missing folder, no permission).
+    public init(path: String) throws {
+        self.path = path
+        // Not truncated yet: a run refused before it starts leaves an earlier report as it was.
+        file = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard file >= 0 else {
+            throw RunbookError(.io, "cannot write the report \(path): \(String(cString: strerror(errno)))",
+                               hint: "pass --report a file path in a folder that exists")
+        }
+    }
+
+    deinit { close(file) }
 
     public func record(_ event: JournalEvent) {
         events.withLock { $0.append(event) }
     }
 
+    /// Writes the report; every failed or short write is an error, so a full disk or
+    /// `/dev/full` is never a silent empty report.
     public func finish() throws {
-        let text = Self.render(events.withLock { $0 })
-        do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-        } catch {
-            throw RunbookError(.io, "cannot write the report \(path): \(error.localizedDescription)")
+        let bytes = Array(Self.render(events.withLock { $0 }).utf8)
+        guard ftruncate(file, 0) == 0 || errno == EINVAL else {
+            throw RunbookError(.io, "cannot write the report \(path): \(String(cString: strerror(errno)))")
+        }
+        var written = 0
+        while written < bytes.count {
+            let result = bytes[written...].withUnsafeBytes { write(file, $0.baseAddress, $0.count) }
+            guard result > 0 else {
+                throw RunbookError(.io, "cannot write the report \(path): \(String(cString: strerror(result < 0 ? errno : EIO)))")
+            }
+            written += result
         }
     }
 

@@ -63,6 +63,13 @@ extension RunbookCLI {
             request.dryRun = dryRun
             request.timeout = timeout
             let journalPath = journal ?? "\(journalDirectory())/\(request.runID).jsonl"
+            if let report, samePath(report, journalPath) {
+                throw fail(RunbookError(.invalid, "--report and --journal are both \(report)", hint: "the report would overwrite the journal; give them different paths"))
+            }
+            // Only a journal this run creates is removed when the run is refused: an existing one
+            // passed with --journal is appended to, never lost.
+            let journalExisted = FileManager.default.fileExists(atPath: journalPath)
+            func discardJournal() { if !journalExisted { try? FileManager.default.removeItem(atPath: journalPath) } }
             var sinks: [any JournalSink] = []
             do {
                 sinks.append(try JournalFile(path: journalPath))
@@ -72,15 +79,20 @@ extension RunbookCLI {
             } else {
                 sinks.append(TerminalRenderer(color: global.useColor, write: standardOutput))
             }
-            if let report { sinks.append(MarkdownReport(path: report)) }
+            if let report {
+                do { sinks.append(try MarkdownReport(path: report)) } catch let error as RunbookError {
+                    discardJournal()
+                    throw fail(error)
+                }
+            }
 
             let signals = cancelOnSignals(request.cancellation)
             let result = await catalog.engine.run(request, sinks: sinks)
             signals.forEach { $0.cancel() }
 
             if result.runbook == nil {
-                // Refused before it started (bad parameters, a broken file): no run, no journal.
-                try? FileManager.default.removeItem(atPath: journalPath)
+                // Refused before it started (bad parameters, a broken file): no run, no new journal.
+                discardJournal()
                 FileHandle.standardError.write(Data("runbook: error: \(result.message ?? "invalid run")\n".utf8))
                 throw ExitCode(result.exit.rawValue)
             }
@@ -108,4 +120,12 @@ func cancelOnSignals(_ cancellation: LuaCancellation) -> [any DispatchSourceSign
         source.resume()
         return source
     }
+}
+
+/// Whether two paths name the same file, through `.`/`..` and symbolic links, whether or not it exists yet.
+func samePath(_ a: String, _ b: String) -> Bool {
+    func canonical(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+    return canonical(a) == canonical(b)
 }
