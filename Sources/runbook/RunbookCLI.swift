@@ -26,6 +26,9 @@ struct RunbookCLI: AsyncParsableCommand {
 
     /// ArgumentParser ends usage errors with EX_USAGE (64); runbook's contract is exit 2.
     static func main() async {
+        // A reader that goes away (`runbook run ... | head -2`) must not kill a run midway,
+        // after its side effects and before its journal closes: writes see EPIPE instead.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -35,7 +38,7 @@ struct RunbookCLI: AsyncParsableCommand {
             }
         } catch {
             if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                standardError(fullMessage(for: error) + "\n")
                 Foundation.exit(2)
             }
             exit(withError: error)

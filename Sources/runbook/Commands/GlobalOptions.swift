@@ -44,13 +44,8 @@ func journalDirectory() -> String {
     return state + "/runbook/runs"
 }
 
-/// Writes to standard output without buffering, so lines appear as events happen.
-let standardOutput: @Sendable (String) -> Void = { text in
-    FileHandle.standardOutput.write(Data(text.utf8))
-}
-
 /// Prints an error a person can act on and returns the exit code for it.
 func fail(_ error: RunbookError) -> ExitCode {
-    FileHandle.standardError.write(Data("runbook: error: \(error)\n".utf8))
+    standardError("runbook: error: \(error)\n")
     return ExitCode(error.exitStatus.rawValue)
 }

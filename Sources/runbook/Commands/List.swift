@@ -33,7 +33,7 @@ extension RunbookCLI {
             }
             for entry in entries {
                 if case .failure(let error) = entry.result {
-                    FileHandle.standardError.write(Data("runbook: warning: skipped \(entry.file): \(error.message)\n".utf8))
+                    standardError("runbook: warning: skipped \(entry.file): \(error.message)\n")
                 }
             }
         }

@@ -23,7 +23,7 @@ extension RunbookCLI {
             do { path = try journal ?? locate() } catch let error as RunbookError { throw fail(error) }
             if json {
                 guard let data = FileManager.default.contents(atPath: path) else { throw fail(RunbookError(.notFound, "no journal at \(path)")) }
-                FileHandle.standardOutput.write(data)
+                Output.write(data, to: STDOUT_FILENO)
                 return
             }
             let events: [JournalEvent]

@@ -93,12 +93,12 @@ extension RunbookCLI {
             if result.runbook == nil {
                 // Refused before it started (bad parameters, a broken file): no run, no new journal.
                 discardJournal()
-                FileHandle.standardError.write(Data("runbook: error: \(result.message ?? "invalid run")\n".utf8))
+                standardError("runbook: error: \(result.message ?? "invalid run")\n")
                 throw ExitCode(result.exit.rawValue)
             }
             if result.exit == .usage {
                 // A configuration problem found mid-run (no region, no credentials): say it where errors go.
-                FileHandle.standardError.write(Data("runbook: error: \(result.message ?? "cannot run")\n".utf8))
+                standardError("runbook: error: \(result.message ?? "cannot run")\n")
             }
             if !json {
                 var lines = ["journal: \(journalPath)"]
@@ -110,10 +110,12 @@ extension RunbookCLI {
     }
 }
 
-/// Cancels the run on SIGINT and SIGTERM: the run stops at its next instruction or
-/// wake-up and still writes its closing journal line.
+/// Cancels the run on SIGINT, SIGTERM, SIGHUP (the terminal went away) and SIGQUIT: the run
+/// stops at its next instruction or wake-up and still writes its closing journal line.
+/// Without this, SIGQUIT reached the Swift runtime's crash handler, which printed a crash
+/// banner and let the run carry on.
 func cancelOnSignals(_ cancellation: LuaCancellation) -> [any DispatchSourceSignal] {
-    [SIGINT, SIGTERM].map { number in
+    [SIGINT, SIGTERM, SIGHUP, SIGQUIT].map { number in
         signal(number, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
         source.setEventHandler { cancellation.cancel() }
