@@ -1,4 +1,5 @@
 import Foundation
+import RunbookEngine
 import Synchronization
 
 /// The process's standard output and error, written with write(2).
@@ -31,7 +32,8 @@ let standardOutput: @Sendable (String) -> Void = { text in
     Output.write(text.utf8, to: STDOUT_FILENO)
 }
 
-/// Writes a message to standard error.
+/// Writes a message to standard error. Messages quote runbooks, parameters and answers, so
+/// control characters are shown as escapes; line breaks stay.
 func standardError(_ text: String) {
-    Output.write(text.utf8, to: STDERR_FILENO)
+    Output.write(UntrustedText.terminalLines(text).utf8, to: STDERR_FILENO)
 }

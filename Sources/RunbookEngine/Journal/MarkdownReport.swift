@@ -48,24 +48,26 @@ public final class MarkdownReport: JournalSink {
         }
     }
 
-    /// The Markdown for a run's events.
+    /// The Markdown for a run's events. Every text from the run (names, errors, messages,
+    /// requests) is escaped: no HTML, link or control character passes through.
     public static func render(_ events: [JournalEvent]) -> String {
+        let text = UntrustedText.markdown
         guard let start = events.first(where: { $0.event == .runStarted }) else { return "# Run\n\nNo events.\n" }
         let end = events.last { $0.event == .runFinished }
         let dry = start.mode == "dry-run"
         let steps = Dictionary(events.filter { $0.event == .stepStarted }.compactMap { e in e.step.map { ($0, e.name ?? "") } },
                                uniquingKeysWith: { a, _ in a })
-        func stepLabel(_ step: Int?) -> String { step.map { "\($0). \(steps[$0] ?? "")" } ?? "(no step)" }
-        var out = "# \(dry ? "Dry run" : "Run"): \(start.runbook ?? "") \(start.version ?? "")\n\n"
+        func stepLabel(_ step: Int?) -> String { step.map { "\($0). \(text(steps[$0] ?? ""))" } ?? "(no step)" }
+        var out = "# \(dry ? "Dry run" : "Run"): \(text(start.runbook ?? "")) \(text(start.version ?? ""))\n\n"
         out += "| | |\n|---|---|\n"
-        out += "| Run | `\(start.run)` |\n"
+        out += "| Run | \(text(start.run)) |\n"
         out += "| Mode | \(dry ? "dry run: reads and probes ran live; nothing was changed" : "live") |\n"
-        out += "| File | `\(start.file ?? "")` |\n"
-        out += "| SHA-256 | `\(start.sha256 ?? "")` |\n"
-        out += "| Started | \(start.time) |\n"
+        out += "| File | \(text(start.file ?? "")) |\n"
+        out += "| SHA-256 | \(text(start.sha256 ?? "")) |\n"
+        out += "| Started | \(text(start.time)) |\n"
         if let end {
-            out += "| Result | **\(end.status ?? "")** (exit \(end.exitCode ?? 0)) in \(formatMilliseconds(end.durationMs ?? 0))"
-            out += (end.error ?? end.reason).map { ": \(escapeCell($0))" } ?? ""
+            out += "| Result | **\(text(end.status ?? ""))** (exit \(end.exitCode ?? 0)) in \(formatMilliseconds(end.durationMs ?? 0))"
+            out += (end.error ?? end.reason).map { ": \(text($0))" } ?? ""
             out += " |\n"
         } else {
             out += "| Result | the run did not finish |\n"
@@ -79,8 +81,8 @@ public final class MarkdownReport: JournalSink {
         } else {
             out += "None of these was sent. Each is the exact request a live run would send at this point.\n\n"
             for (offset, call) in planned.enumerated() {
-                out += "\(offset + 1). **\(call.service ?? "").\(call.operation ?? "")** in step \(stepLabel(call.step))"
-                out += call.summary.map { ": \($0)" } ?? ""
+                out += "\(offset + 1). **\(text(call.service ?? "")).\(text(call.operation ?? ""))** in step \(stepLabel(call.step))"
+                out += call.summary.map { ": \(text($0))" } ?? ""
                 out += "\n\n" + fenced(call.request ?? [:], indent: "   ")
             }
         }
@@ -88,7 +90,7 @@ public final class MarkdownReport: JournalSink {
         out += "\n## Steps\n\n| # | Step | Status | Duration | Attempts | Result or error |\n|---|---|---|---|---|---|\n"
         for e in events where e.event == .stepFinished {
             let outcome = e.error ?? e.result.map(\.plainOrJSON) ?? ""
-            out += "| \(e.step ?? 0) | \(escapeCell(e.name ?? "")) | \(e.status ?? "") | \(formatMilliseconds(e.durationMs ?? 0)) | \(e.attempt ?? 1) | \(escapeCell(String(outcome.prefix(300)))) |\n"
+            out += "| \(e.step ?? 0) | \(text(e.name ?? "")) | \(text(e.status ?? "")) | \(formatMilliseconds(e.durationMs ?? 0)) | \(e.attempt ?? 1) | \(text(String(outcome.prefix(300)))) |\n"
         }
 
         let reads = events.filter { $0.event == .call && $0.planned != true }
@@ -98,30 +100,31 @@ public final class MarkdownReport: JournalSink {
         } else {
             out += "| Step | Call | Class | Latency | Request id | Outcome |\n|---|---|---|---|---|---|\n"
             for call in reads {
-                out += "| \(escapeCell(stepLabel(call.step))) | \(call.service ?? "").\(call.operation ?? "") | \(call.effect ?? "") | \(formatMilliseconds(call.durationMs ?? 0)) | \(call.requestId.map { "`\($0)`" } ?? "") | \(escapeCell(call.error ?? "ok")) |\n"
+                out += "| \(stepLabel(call.step)) | \(text(call.service ?? "")).\(text(call.operation ?? "")) | \(text(call.effect ?? "")) | \(formatMilliseconds(call.durationMs ?? 0)) | \(text(call.requestId ?? "")) | \(text(call.error ?? "ok")) |\n"
             }
         }
 
         let findings = events.filter { $0.event == .finding }
         out += "\n## Findings (\(findings.count))\n\n"
         out += findings.isEmpty ? "None.\n" : findings.map { f in
-            "- **\((f.severity ?? "info").uppercased())** \(f.summary ?? "")" + (f.detail.map { ": \($0.plainOrJSON)" } ?? "") + " (step \(stepLabel(f.step)))"
+            "- **\(text((f.severity ?? "info").uppercased()))** \(text(f.summary ?? ""))" + (f.detail.map { ": \(text($0.plainOrJSON))" } ?? "")
+                + " (step \(stepLabel(f.step)))"
         }.joined(separator: "\n") + "\n"
 
         let logs = events.filter { $0.event == .log }
         if !logs.isEmpty {
-            out += "\n## Log\n\n" + logs.map { "- \($0.time) [\($0.level ?? "info")] \($0.message ?? "")" }.joined(separator: "\n") + "\n"
+            out += "\n## Log\n\n" + logs.map { "- \(text($0.time)) [\(text($0.level ?? "info"))] \(text($0.message ?? ""))" }.joined(separator: "\n") + "\n"
         }
         return out
     }
 
+    /// A value as a JSON code block, fenced longer than any backtick run inside it.
     private static func fenced(_ value: LuaValue, indent: String = "") -> String {
-        let json = (try? encodeJSON(value, pretty: true)) ?? value.description
-        let body = json.split(separator: "\n", omittingEmptySubsequences: false).map { indent + $0 }.joined(separator: "\n")
-        return "\(indent)```json\n\(body)\n\(indent)```\n"
-    }
-
-    private static func escapeCell(_ text: String) -> String {
-        text.replacingAll("|", with: "\\|").replacingAll("\n", with: " ")
+        // JSON escapes C0 controls in strings itself; each line is made visible for the rest (DEL, C1, bidi).
+        let lines = ((try? encodeJSON(value, pretty: true)) ?? value.description)
+            .split(separator: "\n", omittingEmptySubsequences: false).map { UntrustedText.terminal(String($0)) }
+        let fence = UntrustedText.fence(for: lines.joined())
+        let body = lines.map { indent + $0 }.joined(separator: "\n")
+        return "\(indent)\(fence)json\n\(body)\n\(indent)\(fence)\n"
     }
 }

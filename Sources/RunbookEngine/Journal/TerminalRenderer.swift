@@ -36,8 +36,24 @@ public final class TerminalRenderer: JournalSink {
     }
 
     public func record(_ event: JournalEvent) {
-        let lines = state.withLock { render(event, &$0) }
+        let shown = Self.visible(event)
+        let lines = state.withLock { render(shown, &$0) }
         for line in lines { write(line + "\n") }
+    }
+
+    /// The event with every text a runbook, a parameter or a peer could have written made
+    /// visible: no control sequence reaches the terminal.
+    private static func visible(_ event: JournalEvent) -> JournalEvent {
+        var event = event
+        let texts: [WritableKeyPath<JournalEvent, String?>] = [
+            \.runbook, \.version, \.file, \.name, \.error, \.service, \.operation, \.message, \.summary, \.reason,
+            \.level, \.severity, \.mode, \.status, \.effect,
+        ]
+        for path in texts { event[keyPath: path] = event[keyPath: path].map(UntrustedText.terminal) }
+        // `runbook log` replays journals, which are files from outside too.
+        event.run = UntrustedText.terminal(event.run)
+        event.time = UntrustedText.terminal(event.time)
+        return event
     }
 
     private func indent(_ step: Int?, _ state: State, extra: Int = 0) -> String {
@@ -74,7 +90,7 @@ public final class TerminalRenderer: JournalSink {
         case .call:
             let name = "\(e.service ?? "").\(e.operation ?? "")"
             if e.planned == true {
-                let request = e.request.flatMap { try? encodeJSON($0) } ?? ""
+                let request = UntrustedText.terminal(e.request.flatMap { try? encodeJSON($0) } ?? "")
                 return [indent(e.step, state, extra: 2) + paint("⧗ would call \(name) \(request)", .yellow)]
             }
             if let error = e.error {
@@ -89,7 +105,7 @@ public final class TerminalRenderer: JournalSink {
             let severity = (e.severity ?? "info").uppercased()
             let tint: Tint = ["CRITICAL", "HIGH"].contains(severity) ? .red : severity == "MEDIUM" ? .yellow : .magenta
             var lines = [indent(e.step, state, extra: 1) + paint("! \(severity)", tint) + " \(e.summary ?? "")"]
-            if let detail = e.detail { lines.append(indent(e.step, state, extra: 2) + paint(detail.plainOrJSON, .dim)) }
+            if let detail = e.detail { lines.append(indent(e.step, state, extra: 2) + paint(UntrustedText.terminal(detail.plainOrJSON), .dim)) }
             return lines
         case .runFinished:
             let took = formatMilliseconds(e.durationMs ?? 0)

@@ -29,7 +29,7 @@ extension RunbookCLI {
                     runbook.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
                         + runbook.version.description.padding(toLength: versionWidth, withPad: " ", startingAt: 0) + "  " + runbook.summary
                 }
-                standardOutput(lines.joined(separator: "\n") + "\n")
+                standardOutput(lines.map(UntrustedText.terminal).joined(separator: "\n") + "\n")
             }
             for entry in entries {
                 if case .failure(let error) = entry.result {

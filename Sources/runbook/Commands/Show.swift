@@ -47,7 +47,8 @@ extension RunbookCLI {
                 }
             }
             if let timeout = loaded.limits.timeout { text += "\ntimeout: \(timeout) s\n" }
-            standardOutput(text)
+            // Every part of this text comes from the runbook file.
+            standardOutput(UntrustedText.terminalLines(text))
         }
     }
 }

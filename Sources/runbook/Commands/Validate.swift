@@ -32,19 +32,19 @@ extension RunbookCLI {
             for entry in entries {
                 switch entry.result {
                 case .success(let runbook):
-                    standardOutput("ok      \(entry.file)  \(runbook.name) \(runbook.version)\n")
+                    standardOutput(UntrustedText.terminal("ok      \(entry.file)  \(runbook.name) \(runbook.version)") + "\n")
                 case .failure(let error):
                     failures += 1
-                    standardOutput("invalid \(error)\n")
+                    standardOutput(UntrustedText.terminalLines("invalid \(error)") + "\n")
                 }
             }
             let duplicates = RunbookCatalog.duplicates(in: entries)
-            for duplicate in duplicates { standardOutput("invalid \(duplicate)\n") }
+            for duplicate in duplicates { standardOutput(UntrustedText.terminalLines("invalid \(duplicate)") + "\n") }
             var lintProblems = 0
             if strict, !entries.isEmpty {
                 do {
                     let problems = try Luacheck.check(files: entries.map(\.file), config: try engine.apiReference(.luacheck))
-                    for problem in problems { standardOutput("lint    \(problem)\n") }
+                    for problem in problems { standardOutput(UntrustedText.terminal("lint    \(problem)") + "\n") }
                     lintProblems = problems.count
                 } catch let error as RunbookError { throw fail(error) }
             }
