@@ -59,9 +59,11 @@ import TestSupport
 
     @Test func thousandConcurrentProbes() async throws {
         let listeners = try (0..<10).map { _ in try makeListener(backlog: 512) }
-        let closed = try (0..<10).map { _ in try freePort() }
+        // Held, not merely free: a free port taken by another test's server meanwhile once made
+        // 94 of these probes connect where they should have been refused.
+        let closed = try (0..<10).map { _ in try closedPort() }
         let targets: [(port: Int, open: Bool)] = (0..<1_000).map { i in
-            i % 2 == 0 ? (listeners[(i / 2) % 10].port, true) : (closed[(i / 2) % 10], false)
+            i % 2 == 0 ? (listeners[(i / 2) % 10].port, true) : (closed[(i / 2) % 10].port, false)
         }
         let results = await withTaskGroup(of: (Int, TCPProbeResult).self) { group in
             for (i, t) in targets.enumerated() {
@@ -79,7 +81,7 @@ import TestSupport
         }
         #expect(results.compactMap { $0 }.count == 1_000)
         #expect(wrong == 0)
-        withExtendedLifetime(listeners) {}
+        withExtendedLifetime((listeners, closed)) {}
     }
 
     @Test func cancellationStopsAPendingConnect() async throws {

@@ -171,3 +171,49 @@ struct RunCommandTests {
         #expect(replay.stdout.contains("the run did not finish"))
     }
 }
+
+/// Parameters and journals from outside, read strictly.
+struct StrictInputTests {
+    /// `--params-file -` once looked for a file named "-".
+    @Test func paramsComeFromStandardInputAndListsFromAJSONArray() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let file = cli.write("lists.lua", """
+            return runbook { name = "cli.lists", version = "1.0.0", description = "lists",
+              params = { ids = { type = "list", required = true }, who = { type = "string", default = "x" } },
+              run = function(p) log.info(#p.ids .. ":" .. table.concat(p.ids, "|") .. ":" .. p.who) end }
+            """)
+        let json = try await cli.run("run", file, "--param", #"ids=["a,b","c"]"#)
+        #expect(json.status == 0)
+        #expect(json.stdout.contains("2:a,b|c:x"), "\(json.stdout)")
+        let outcome = try await ChildProcess.run(CLI.binary, ["run", file, "--params-file", "-"], input: #"{"ids": ["s"], "who": "stdin"}"#,
+                                                 environment: cli.childEnvironment([:]), directory: cli.home)
+        #expect(outcome.stdout.contains("1:s:stdin"), "\(outcome.stdout)\(outcome.stderr)")
+        let duplicate = try await ChildProcess.run(CLI.binary, ["run", file, "--params-file", "-"], input: #"{"ids": ["a"], "ids": ["b"]}"#,
+                                                   environment: cli.childEnvironment([:]), directory: cli.home)
+        #expect(duplicate.stderr.contains(#"duplicate key "ids""#), "\(duplicate.stderr)")
+    }
+
+    /// `runbook log` on a file that is not a journal once printed nothing and exited 0.
+    @Test func logOfAFileThatIsNotAJournalExitsTwo() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let garbage = cli.write("garbage.jsonl", "not a journal\n{\"also\": \"not\"}\n")
+        let result = try await cli.run("log", "--journal", garbage)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("is not a runbook journal"))
+    }
+
+    /// A memory error while loading once said only "not enough memory", without the file.
+    @Test func aMemoryErrorWhileLoadingNamesTheFile() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let file = cli.write("big.lua", """
+            local s = string.rep("x", 64 * 1024 * 1024)
+            return runbook { name = "cli.big", version = "1.0.0", description = "d", run = function() end }
+            """)
+        let result = try await cli.run("run", file)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("\(file): not enough memory (loading may use 32 MiB)"), "\(result.stderr)")
+    }
+}

@@ -23,6 +23,12 @@ public func freePort() throws -> Int {
     return socket.port
 }
 
+/// A loopback port that refuses connections for as long as the test holds the socket: bound,
+/// never listening. Unlike ``freePort()``, no other test's server can take it meanwhile.
+public func closedPort() throws -> TestSocket {
+    try boundSocket()
+}
+
 /// True when something accepts connections on 127.0.0.1:`port`. A loopback connect answers at once,
 /// accepted or refused, so this does not block.
 public func canConnect(port: Int) -> Bool {

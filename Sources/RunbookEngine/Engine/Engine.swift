@@ -262,14 +262,29 @@ public struct Engine: Sendable {
         return (.failed, .error, .failed, nil)
     }
 
+    /// The most a params file may hold: parameters are names and values, not data sets.
+    static let paramsFileLimit = 1 << 20
+
+    /// A JSON object of parameters from a file, a FIFO, or standard input for `-`.
     static func readParamsFile(_ path: String) throws -> LuaValue {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RunbookError(.notFound, "no params file at \(path)")
+        let handle = path == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: path)
+        guard let handle else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw RunbookError(exists ? .io : .notFound, exists ? "cannot read the params file \(path)" : "no params file at \(path)")
+        }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: paramsFileLimit + 1) ?? Data()
+        } catch {
+            throw RunbookError(.io, "cannot read the params file \(path): \(error.localizedDescription)")
+        }
+        guard data.count <= paramsFileLimit else {
+            throw RunbookError(.invalid, "the params file \(path) is larger than \(paramsFileLimit >> 20) MiB")
         }
         do {
-            return try JSONDecoder().decode(LuaValue.self, from: data)
+            return try StrictJSON.decode(data)
         } catch {
-            throw RunbookError(.invalid, "params file \(path) is not valid JSON: \(describeDecodingError(error))")
+            throw RunbookError(.invalid, "params file \(path) is not valid JSON: \(error)")
         }
     }
 }

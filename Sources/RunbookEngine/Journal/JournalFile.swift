@@ -68,6 +68,12 @@ public final class JournalFile: JournalSink {
             throw RunbookError(.notFound, "no journal at \(path)")
         }
         let decoder = JSONDecoder()
-        return data.split(separator: UInt8(ascii: "\n")).compactMap { try? decoder.decode(JournalEvent.self, from: Data($0)) }
+        let lines = data.split(separator: UInt8(ascii: "\n"))
+        let events = lines.compactMap { try? decoder.decode(JournalEvent.self, from: Data($0)) }
+        // One torn line is a run killed midway; a file where nothing parses is not a journal at all.
+        guard !events.isEmpty || lines.isEmpty else {
+            throw RunbookError(.invalid, "\(path) is not a runbook journal: none of its \(lines.count) lines is a journal event")
+        }
+        return events
     }
 }

@@ -5,7 +5,7 @@
 /// through to whoever renders the report. So every such string is shown with its control
 /// characters as visible escapes, and in Markdown with HTML and Markdown punctuation escaped.
 public enum UntrustedText {
-    /// `text` with every control character as a visible escape: `\n`, `\r`, `\t`, `\x1b`,
+    /// `text` with every control character but tab as a visible escape: `\n`, `\r`, `\x1b`,
     /// `\u{85}`, and the bidirectional overrides that reorder what a reader sees.
     public static func terminal(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
@@ -18,7 +18,6 @@ public enum UntrustedText {
             switch scalar {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
-            case "\t": out += "\\t"
             case _ where scalar.value < 0x80: out += "\\x" + hex(scalar.value, 2)
             default: out += "\\u{" + String(scalar.value, radix: 16) + "}"
             }
@@ -61,7 +60,9 @@ public enum UntrustedText {
 
     private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F: true
+        // Tab only moves to the next column; every other C0 and C1 control is shown.
+        case 0x09: false
+        case 0x00...0x08, 0x0A...0x1F, 0x7F...0x9F: true
         // Bidirectional marks, embeddings, overrides and isolates: they reorder what is shown.
         case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
         default: false

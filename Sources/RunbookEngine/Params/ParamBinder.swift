@@ -77,8 +77,17 @@ enum ParamBinder {
             default: throw wrong()
             }
         case .list:
-            let items = text.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
-            value = .table(LuaTable(array: items.map(LuaValue.string)))
+            // A JSON array carries items that hold commas themselves: --param ids='["a,b","c"]'.
+            if text.trimmingSpaces.hasPrefix("[") {
+                guard let array = try? StrictJSON.decode(text.utf8), case .table(let table) = array, table.fields.isEmpty else {
+                    throw RunbookError(.invalid, "parameter '\(name)' must be a JSON array of strings or A,B,C; got '\(text)'",
+                                       hint: "pass --param \(name)='[\"a\",\"b\"]' or --param \(name)=a,b")
+                }
+                value = .table(table)
+            } else {
+                let items = text.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+                value = .table(LuaTable(array: items.map(LuaValue.string)))
+            }
         }
         return try check(value, as: type, name: name, choices: choices)
     }

@@ -48,7 +48,12 @@ enum RunbookLoader {
         do {
             results = try lua.call(chunk)
         } catch let error as LuaError {
-            throw RunbookError(.invalid, "\(error.message)", hint: "the file's top level failed while loading; it must only build and return the runbook table")
+            // An error raised by Lua itself (memory, a limit) has no position: name the file.
+            var message = error.message.hasPrefix(file) ? error.message : "\(file): \(error.message)"
+            if lua.stopReason == .memory || error.message == "not enough memory" {
+                message += " (loading may use \(loadLimits.memoryBytes >> 20) MiB)"
+            }
+            throw RunbookError(.invalid, message, hint: "the file's top level failed while loading; it must only build and return the runbook table")
         }
         guard let table = results.first else {
             throw RunbookError(.invalid, "\(file): the file returns nothing; end it with `return runbook { ... }`")

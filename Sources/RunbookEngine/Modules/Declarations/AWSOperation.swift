@@ -29,7 +29,7 @@ extension ModuleFunction {
                         durationMs: milliseconds(attempt.duration), retryAfterMs: attempt.retryAfter.map(milliseconds)))
                 }
                 do {
-                    let value = response.body.isEmpty ? LuaValue.table(LuaTable()) : try JSONDecoder().decode(LuaValue.self, from: Data(response.body))
+                    let value = response.body.isEmpty ? LuaValue.table(LuaTable()) : try StrictJSON.decode(response.body)
                     return PrimitiveResult(value, requestID: response.requestID)
                 } catch {
                     throw LuaHostError("\(client.service).\(request.operation): the answer is not valid JSON (request id \(response.requestID ?? "none"))")

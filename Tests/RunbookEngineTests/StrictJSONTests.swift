@@ -1,0 +1,41 @@
+import LuaKit
+import RunbookEngine
+import Testing
+
+/// json.decode once accepted `[1,]` and kept the first of duplicate keys, and json.encode
+/// wrote NaN and infinity as the strings "-nan" and "inf".
+struct StrictJSONTests {
+    @Test(arguments: [
+        ("[1,]", "unexpected character at byte 4"),
+        (#"{"a":1,"a":2}"#, #"duplicate key "a" at byte 8"#),
+        (#"{"a":1,}"#, "expected a member name in quotes at byte 8"),
+        ("01", "a number with a leading zero at byte 2"),
+        ("[1]x", "unexpected text after the value at byte 4"),
+        (#"{"a":NaN}"#, "unexpected character at byte 6"),
+        (String(repeating: "[", count: 300), "nesting deeper than 200"),
+    ])
+    func jsonDecodeFollowsRFC8259(text: String, expected: String) async throws {
+        let record = try await run(runbookSource("json.decode([==[\(text)]==])"))
+        #expect(record.result.exit == .failed)
+        #expect(record.events(.runFinished).first?.error?.contains("json.decode: malformed JSON: \(expected)") == true,
+                "\(record.events(.runFinished).first?.error ?? "")")
+    }
+
+    @Test func validJSONStillDecodes() async throws {
+        let record = try await run(runbookSource(#"""
+            step("decode", function()
+              local v = json.decode([[ {"a": [1, 2.5e1, -0, "x\u00e9\n"], "b": {"c": null, "d": true}} ]])
+              return { n = #v.a, e = v.a[2], s = v.a[4], d = v.b.d }
+            end)
+            """#))
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        #expect(record.events(.stepFinished).last?.result == ["n": 4, "e": 25, "s": "xé\n", "d": true])
+    }
+
+    @Test(arguments: ["0/0", "math.huge", "{ x = { -math.huge } }"])
+    func jsonEncodeRefusesNaNAndInfinity(value: String) async throws {
+        let record = try await run(runbookSource("json.encode(\(value))"))
+        #expect(record.result.exit == .failed)
+        #expect(record.events(.runFinished).first?.error?.contains("json.encode: JSON cannot hold NaN or infinity") == true)
+    }
+}
