@@ -37,8 +37,9 @@ public struct LuaTaskOutcome: Sendable {
 public final class LuaScheduler {
     /// The state whose coroutines this scheduler drives.
     public let state: LuaState
-    /// The most tasks alive at once; spawning more stops the run.
-    public var maximumTasks = 10_000
+    /// The most tasks alive at once; spawning more stops the run. Room for `each` at its
+    /// largest concurrency (10,000) with the tasks around it.
+    public var maximumTasks = 16_384
 
     private enum Resume {
         case start(Int32)
@@ -63,6 +64,10 @@ public final class LuaScheduler {
         let inheritedDeadline: Double
         var stepDeadlines: [Double] = []
         var status: Status = .ready
+        /// While joining: how many of the joined tasks have not finished.
+        var pendingChildren = 0
+        /// The task joining this one, once it does.
+        var awaitedBy: Int?
 
         init(id: Int, thread: OpaquePointer, ref: Int32, limits: UnsafeMutablePointer<cluashim_thread>, parent: Int?) {
             self.id = id
@@ -92,6 +97,12 @@ public final class LuaScheduler {
     }
 
     private var records: [Int: Record] = [:]
+    /// How many tasks are working or joining: the run can make progress while any is.
+    private var waitingCount = 0
+    /// Deadlines of waiting tasks, nearest first. Entries go stale when a task stops waiting
+    /// or its deadline changes, and are dropped when they reach the top: every event then costs
+    /// O(log n), not a walk over every task (10,000 sleeping branches took seconds).
+    private var deadlines = DeadlineHeap()
     private var byThread: [OpaquePointer: Int] = [:]
     private var queue: [(Int, Resume)] = []
     private var queueHead = 0
@@ -191,12 +202,20 @@ public final class LuaScheduler {
                 do { result = .success(try await work()) } catch { result = .failure(error) }
                 sink.yield(.completed(task: id, token: token, result))
             }
-            record.status = .working(token: token, handle: handle)
+            setStatus(record, .working(token: token, handle: handle))
         case .join(let tasks):
             for task in tasks where records[task.rawValue] == nil {
                 throw LuaHostError("\(task) is not running")
             }
-            record.status = .joining(tasks.map(\.rawValue))
+            var pending = 0
+            for task in tasks {
+                guard let child = records[task.rawValue] else { continue }
+                if case .finished = child.status { continue }
+                child.awaitedBy = id
+                pending += 1
+            }
+            record.pendingChildren = pending
+            setStatus(record, .joining(tasks.map(\.rawValue)))
         }
     }
 
@@ -238,7 +257,7 @@ public final class LuaScheduler {
             queueHead = 0
             if let reason = state.stopReason { return stoppedOutcome(reason, main: main) }
             if let record = records[main.rawValue], case .finished = record.status { return outcome(of: record) }
-            guard records.values.contains(where: \.isWaiting) else {
+            guard waitingCount > 0 else {
                 return LuaTaskOutcome(values: [], error: LuaError(.runtime, "no task can make progress"))
             }
             guard let event = await nextEvent() else {
@@ -250,9 +269,12 @@ public final class LuaScheduler {
     }
 
     private func nextEvent() async -> Event? {
-        let deadlines = records.values.filter(\.isWaiting).map { $0.limits.pointee.deadline } + [state.deadline ?? 0]
+        while let (deadline, id) = deadlines.first {
+            if let record = records[id], record.isWaiting, record.limits.pointee.deadline == deadline { break }
+            deadlines.removeFirst()
+        }
         var timer: Task<Void, Never>?
-        if let nearest = deadlines.filter({ $0 > 0 }).min() {
+        if let nearest = [deadlines.first?.deadline, state.deadline].compactMap({ $0 }).filter({ $0 > 0 }).min() {
             let delay = max(0, nearest - cluashim_monotonic())
             let sink = self.sink
             timer = Task {
@@ -270,7 +292,7 @@ public final class LuaScheduler {
         guard case .completed(let id, let token, let result) = event, let record = records[id],
             case .working(let current, _) = record.status, current == token
         else { return }
-        record.status = .ready
+        setStatus(record, .ready)
         switch result {
         case .success(let values): queue.append((id, .values(values)))
         case .failure(let error): queue.append((id, .failure(String(describing: error))))
@@ -282,11 +304,15 @@ public final class LuaScheduler {
         if state.cancellation.isCancelled { state.stop(.cancelled) }
         let now = cluashim_monotonic()
         if let deadline = state.deadline, now >= deadline { state.stop(.deadline) }
-        for record in records.values where record.isWaiting {
-            let deadline = record.limits.pointee.deadline
-            guard deadline > 0, now >= deadline else { continue }
+        while let (deadline, id) = deadlines.first, deadline <= now {
+            deadlines.removeFirst()
+            guard let record = records[id], record.isWaiting, record.limits.pointee.deadline == deadline else { continue }
             if case .working(_, let handle) = record.status { handle.cancel() }
-            record.status = .ready
+            // A task joining others times out too; the tasks it joined no longer report to it.
+            if case .joining(let children) = record.status {
+                for child in children where records[child]?.awaitedBy == record.id { records[child]?.awaitedBy = nil }
+            }
+            setStatus(record, .ready)
             record.limits.pointee.timed_out = 1
             queue.append((record.id, .failure("step timed out")))
         }
@@ -330,7 +356,11 @@ public final class LuaScheduler {
                 finish(record, ok: false, count: 0, message: "coroutine.yield outside a coroutine", traceback: nil)
                 return
             }
-            completeJoinIfReady(record)
+            // Joining tasks that had all finished already: resume at once.
+            if case .joining(let children) = record.status, record.pendingChildren == 0 {
+                setStatus(record, .ready)
+                queue.append((record.id, .joined(children)))
+            }
         case LUA_OK:
             finish(record, ok: true, count: nresults, message: nil, traceback: nil)
         default:
@@ -357,25 +387,30 @@ public final class LuaScheduler {
     }
 
     private func finish(_ record: Record, ok: Bool, count: Int32, message: String?, traceback: String?) {
-        record.status = .finished(ok: ok, count: count, message: message, traceback: traceback)
+        setStatus(record, .finished(ok: ok, count: count, message: message, traceback: traceback))
         byThread[record.thread] = nil
         state.relaxed { cluashim_mark_task(record.thread, 0) }
-        guard let parentID = record.parent else { return }
-        if let parent = records[parentID], case .joining(let children) = parent.status, children.contains(record.id) {
-            completeJoinIfReady(parent)
-        } else {
+        guard record.parent != nil else { return }
+        guard let parentID = record.awaitedBy, let parent = records[parentID], case .joining(let children) = parent.status else {
             release(record)  // an orphan: its parent stopped waiting for it
+            return
+        }
+        parent.pendingChildren -= 1
+        if parent.pendingChildren == 0 {
+            setStatus(parent, .ready)
+            queue.append((parent.id, .joined(children)))
         }
     }
 
-    private func completeJoinIfReady(_ record: Record) {
-        guard case .joining(let children) = record.status else { return }
-        let done = children.allSatisfy { id in
-            if case .finished = records[id]?.status { true } else { records[id] == nil }
+    /// Every status change passes here, to keep the count of waiting tasks and the deadline heap.
+    private func setStatus(_ record: Record, _ status: Status) {
+        let wasWaiting = record.isWaiting
+        record.status = status
+        let isWaiting = record.isWaiting
+        if wasWaiting != isWaiting { waitingCount += isWaiting ? 1 : -1 }
+        if isWaiting, !wasWaiting, record.limits.pointee.deadline > 0 {
+            deadlines.insert(deadline: record.limits.pointee.deadline, id: record.id)
         }
-        guard done else { return }
-        record.status = .ready
-        queue.append((record.id, .joined(children)))
     }
 
     private func pushJoinResults(_ children: [Int], on thread: OpaquePointer) {
@@ -447,5 +482,40 @@ public final class LuaScheduler {
 extension String {
     func replacingPrefix(_ prefix: String) -> String {
         hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self
+    }
+}
+
+/// A binary min-heap of (deadline, task id): the nearest deadline in O(1), changes in O(log n).
+struct DeadlineHeap {
+    private var items: [(deadline: Double, id: Int)] = []
+
+    var first: (deadline: Double, id: Int)? { items.first }
+
+    mutating func insert(deadline: Double, id: Int) {
+        items.append((deadline, id))
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard items[child].deadline < items[parent].deadline else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func removeFirst() {
+        guard !items.isEmpty else { return }
+        items.swapAt(0, items.count - 1)
+        items.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < items.count, items[left].deadline < items[smallest].deadline { smallest = left }
+            if right < items.count, items[right].deadline < items[smallest].deadline { smallest = right }
+            guard smallest != parent else { return }
+            items.swapAt(parent, smallest)
+            parent = smallest
+        }
     }
 }
