@@ -46,3 +46,25 @@ struct CatalogCommandTests {
 func fixture(_ name: String) -> String {
     (#filePath as NSString).deletingLastPathComponent + "/Fixtures/" + name
 }
+
+/// `runbook log PREFIX` once took the first file with that prefix, even when several had it.
+struct LogLookupTests {
+    @Test func anAmbiguousOrEmptyRunIdPrefixListsTheCandidates() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        try FileManager.default.createDirectory(atPath: cli.journalFolder, withIntermediateDirectories: true)
+        for id in ["20261202T101500.100Z-aaaaaa", "20261202T101500.200Z-bbbbbb"] {
+            cli.write("state/runbook/runs/\(id).jsonl", "{\"v\":1,\"event\":\"run_started\",\"time\":\"t\",\"run\":\"\(id)\"}\n")
+        }
+        let ambiguous = try await cli.run("log", "20261202T1015")
+        #expect(ambiguous.status == 2)
+        #expect(ambiguous.stderr.contains("2 runs start with 20261202T1015: 20261202T101500.100Z-aaaaaa, 20261202T101500.200Z-bbbbbb"))
+        let empty = try await cli.run("log", "")
+        #expect(empty.status == 2)
+        let one = try await cli.run("log", "20261202T101500.2")
+        #expect(one.status == 0)
+        #expect(one.stdout.contains("20261202T101500.200Z-bbbbbb"))
+        let last = try await cli.run("log")
+        #expect(last.stdout.contains("20261202T101500.200Z-bbbbbb"))
+    }
+}

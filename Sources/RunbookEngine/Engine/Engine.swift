@@ -117,21 +117,34 @@ public struct Engine: Sendable {
         try RunbookLoader.load(file: file, context: RunContext(journal: nil, dryRun: true), installer: installer).runbook
     }
 
-    /// Loads and validates many files, sharing one Lua state while no file trips a limit.
+    /// Loads and validates many files, sharing one Lua state for speed.
+    ///
+    /// Each file still gets the whole load limit: the shared state is replaced once it holds
+    /// half of it, and a file that fails in a shared state is tried again in a fresh one, so
+    /// no file fails for what the files before it used (5,000 runbooks once skipped some with
+    /// "not enough memory").
     public func inspect(files: [String]) -> [Result<Runbook, RunbookError>] {
         var shared: LuaState?
-        return files.map { file in
-            if shared?.stopReason != nil { shared = nil }
-            if shared == nil { shared = try? LuaState(limits: RunbookLoader.loadLimits) }
+        func load(_ file: String, in state: LuaState?) -> Result<Runbook, RunbookError> {
             do {
                 let context = RunContext(journal: nil, dryRun: true)
-                return .success(try RunbookLoader.load(file: file, context: context, installer: installer, state: shared).runbook)
+                return .success(try RunbookLoader.load(file: file, context: context, installer: installer, state: state).runbook)
             } catch let error as RunbookError {
                 return .failure(error)
             } catch {
-                shared = nil
                 return .failure(RunbookError(.invalid, "\(file): \(error)"))
             }
+        }
+        return files.map { file in
+            if let state = shared, state.stopReason != nil || state.memoryInUse > RunbookLoader.loadLimits.memoryBytes / 2 {
+                shared = nil
+            }
+            if shared == nil { shared = try? LuaState(limits: RunbookLoader.loadLimits) }
+            let result = load(file, in: shared)
+            guard case .failure = result, shared?.stopReason != nil || shared.map({ $0.memoryInUse > RunbookLoader.loadLimits.memoryBytes / 4 }) == true
+            else { return result }
+            shared = nil
+            return load(file, in: nil)
         }
     }
 
@@ -294,7 +307,8 @@ func seconds(of duration: Duration) -> Double {
     return Double(whole) + Double(attoseconds) / 1e18
 }
 
-/// Run ids sort by time: `20261126T101500Z-3fa2c1`.
+/// Run ids sort by time, to the millisecond, so `runbook log` finds the latest of runs started
+/// in one second: `20261126T101500.123Z-3fa2c1`.
 public enum RunID {
     /// A new id for a run starting now.
     public static func make() -> String {

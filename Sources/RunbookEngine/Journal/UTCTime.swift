@@ -10,10 +10,10 @@ enum UTCTime {
         return "\(pad(t.year, 4))-\(pad(t.month, 2))-\(pad(t.day, 2))T\(pad(t.hour, 2)):\(pad(t.minute, 2)):\(pad(t.second, 2)).\(pad(t.millisecond, 3))Z"
     }
 
-    /// `20261126T101500Z`: sorts by time and fits a file name.
+    /// `20261126T101500.123Z`: sorts by time to the millisecond and fits a file name.
     static func compact(_ date: Date = Date()) -> String {
         let t = Parts(date)
-        return "\(pad(t.year, 4))\(pad(t.month, 2))\(pad(t.day, 2))T\(pad(t.hour, 2))\(pad(t.minute, 2))\(pad(t.second, 2))Z"
+        return "\(pad(t.year, 4))\(pad(t.month, 2))\(pad(t.day, 2))T\(pad(t.hour, 2))\(pad(t.minute, 2))\(pad(t.second, 2)).\(pad(t.millisecond, 3))Z"
     }
 
     private struct Parts {

@@ -59,16 +59,6 @@ public struct RunbookCatalog: Sendable {
         return zip(files, engine.inspect(files: files)).map { Entry(file: $0, result: $1) }
     }
 
-    func load(_ file: String) -> Entry {
-        do {
-            return Entry(file: file, result: .success(try engine.inspect(file: file)))
-        } catch let error as RunbookError {
-            return Entry(file: file, result: .failure(error))
-        } catch {
-            return Entry(file: file, result: .failure(RunbookError(.invalid, "\(file): \(error)")))
-        }
-    }
-
     /// Names used by more than one file, as errors naming every file.
     public static func duplicates(in entries: [Entry]) -> [RunbookError] {
         let loaded = entries.compactMap { entry in (try? entry.result.get()).map { ($0.name, entry.file) } }
@@ -78,11 +68,14 @@ public struct RunbookCatalog: Sendable {
         }
     }
 
+    /// The most names "did you mean" offers.
+    static let maximumSuggestions = 5
+
     /// The file of the runbook named `reference`, or `reference` itself when it is a path.
     ///
-    /// Tries `<dir>/<name>.lua` and `<dir>/<name with dots as folders>.lua` first, then
-    /// every file in the catalog.
-    /// - Throws: ``RunbookError`` with the closest names when nothing matches.
+    /// Only files whose text mentions the name are loaded (a name computed while loading is
+    /// not found by name; pass its path). A name that two files define is an error naming both.
+    /// - Throws: ``RunbookError`` with the closest names (at most five) when nothing matches.
     public func resolve(_ reference: String) throws -> String {
         if reference.hasSuffix(".lua") || reference.contains("/") {
             guard FileManager.default.fileExists(atPath: reference) else {
@@ -90,18 +83,25 @@ public struct RunbookCatalog: Sendable {
             }
             return reference
         }
-        for directory in directories {
-            for candidate in ["\(directory)/\(reference).lua", "\(directory)/\(reference.replacingAll(".", with: "/")).lua"]
-            where FileManager.default.fileExists(atPath: candidate) {
-                if case .success(let runbook) = load(candidate).result, runbook.name == reference { return candidate }
-            }
+        let files = Self.luaFiles(under: directories)
+        let needle = Data(reference.utf8)
+        let mentioning = files.filter { file in
+            FileManager.default.contents(atPath: file).map { $0.range(of: needle) != nil } ?? false
         }
-        let entries = entries()
-        if let match = entries.first(where: { (try? $0.result.get())?.name == reference }) { return match.file }
-        let names = entries.compactMap { try? $0.result.get().name }
-        let close = names.filter { editDistance($0, reference) <= 3 || $0.contains(reference) }.sorted()
+        let matches = zip(mentioning, engine.inspect(files: mentioning)).compactMap { file, result in
+            (try? result.get())?.name == reference ? file : nil
+        }
+        if matches.count > 1 {
+            throw RunbookError(.invalid, "runbook name '\(reference)' is defined by \(matches.joined(separator: " and "))",
+                               hint: "runbook names must be unique; rename one of them, or pass the file's path")
+        }
+        if let match = matches.first { return match }
+        let names = entries().compactMap { try? $0.result.get().name }
+        let close = names.filter { editDistance($0, reference) <= 3 || $0.contains(reference) }
+            .sorted { (editDistance($0, reference), $0) < (editDistance($1, reference), $1) }
+        let shown = close.prefix(Self.maximumSuggestions).joined(separator: ", ") + (close.count > Self.maximumSuggestions ? ", ..." : "")
         throw RunbookError(
             .notFound, "no runbook named '\(reference)' in \(directories.joined(separator: ", "))",
-            hint: close.isEmpty ? "run `runbook list` to see the runbooks, or pass a file path" : "did you mean \(close.joined(separator: ", "))?")
+            hint: close.isEmpty ? "run `runbook list` to see the runbooks, or pass a file path" : "did you mean \(shown)?")
     }
 }

@@ -40,7 +40,15 @@ extension RunbookCLI {
             let directory = journalDirectory()
             let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
             if let runID {
-                guard let match = files.first(where: { $0 == "\(runID).jsonl" }) ?? files.first(where: { $0.hasPrefix(runID) }) else {
+                guard !runID.isEmpty else { throw RunbookError(.invalid, "the run id is empty", hint: "`runbook log` shows the last run") }
+                if files.contains("\(runID).jsonl") { return "\(directory)/\(runID).jsonl" }
+                let matches = files.filter { $0.hasPrefix(runID) }
+                guard matches.count <= 1 else {
+                    let shown = matches.suffix(10).map { String($0.dropLast(".jsonl".count)) }
+                    throw RunbookError(.invalid, "\(matches.count) runs start with \(runID): \(shown.joined(separator: ", "))\(matches.count > 10 ? ", ..." : "")",
+                                       hint: "give more of the run id")
+                }
+                guard let match = matches.first else {
                     throw RunbookError(.notFound, "no run \(runID) in \(directory)", hint: "run ids are the file names there; `runbook log` shows the last run")
                 }
                 return "\(directory)/\(match)"
