@@ -51,3 +51,22 @@ struct SecretsSweepTests {
         }
     }
 }
+
+/// `show` and `list --json` once printed a secret parameter's default.
+struct SecretDefaultTests {
+    @Test func showAndListNeverPrintASecretDefault() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/s.lua", """
+            return runbook { name = "cli.secret", version = "1.0.0", description = "d",
+              params = { token = { type = "string", secret = true, default = "default-secret-value" } },
+              run = function() end }
+            """)
+        for arguments in [["show", "cli.secret"], ["show", "cli.secret", "--json"], ["list", "--json"]] {
+            let result = try await cli.run(arguments)
+            #expect(result.status == 0)
+            #expect(!result.stdout.contains("default-secret-value"), "\(arguments)")
+            #expect(result.stdout.contains("<redacted>"), "\(arguments)")
+        }
+    }
+}

@@ -79,6 +79,34 @@ struct LimitsAndSecretsTests {
             #expect(text.contains(Redactor.mask))
         }
     }
+
+    /// Redaction once matched only the exact string: a secret percent-encoded into a URL or
+    /// JSON-escaped into a body passed through.
+    @Test func aSecretIsMaskedPercentEncodedAndJSONEscapedToo() async throws {
+        let secret = "p@ss w/rd\"x1"
+        let folder = RunbookFolder()
+        defer { folder.remove() }
+        let journalPath = folder.path + "/journal.jsonl"
+        let record = try await run(runbookSource("""
+            local encoded = p.token:gsub("[^%w]", function(c) return ("%%%02X"):format(c:byte()) end)
+            log.info("https://example.invalid/?token=" .. encoded)
+            log.info(json.encode({ token = p.token }))
+            """, params: "token = { type = \"string\", secret = true, required = true }"),
+            arguments: ["token=\(secret)"], extraSinks: [try JournalFile(path: journalPath)])
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        let journal = try String(contentsOfFile: journalPath, encoding: .utf8)
+        #expect(!journal.contains("p%40ss%20w%2Frd%22x1"), "the percent-encoded secret reached the journal")
+        #expect(!journal.contains(#"p@ss w/rd\\\"x1"#) && !journal.contains("p@ss"), "the JSON-escaped secret reached the journal")
+    }
+
+    /// A type error once echoed a secret parameter's value.
+    @Test func aMistypedSecretIsNotEchoed() async throws {
+        let record = try await run(runbookSource("", params: "pin = { type = \"integer\", secret = true, required = true }"),
+                                   arguments: ["pin=hunter2-not-a-number"])
+        #expect(record.result.exit == .usage)
+        #expect(record.result.message?.contains("parameter 'pin' must be an integer") == true)
+        #expect(record.result.message?.contains("hunter2") == false, "\(record.result.message ?? "")")
+    }
 }
 
 /// Collects what a terminal renderer writes.

@@ -1,3 +1,4 @@
+import Foundation
 public import LuaKit
 
 /// Replaces known secret values with `<redacted>` wherever they appear in an event:
@@ -8,10 +9,20 @@ public struct Redactor: Sendable {
     public static let mask = "<redacted>"
     private let secrets: [String]
 
-    /// A redactor for `secrets`. Values shorter than 4 characters are ignored: masking
-    /// every "1" would hide more than it protects.
+    /// A redactor for `secrets`, each also as it appears percent-encoded (in a URL or a query)
+    /// and JSON-escaped (in a request body), since a secret passed on is seldom passed as typed.
+    ///
+    /// In free text, values shorter than 4 characters are not masked: masking every "1" would
+    /// hide more than it protects. Secret parameters themselves are masked whole at any length
+    /// wherever the journal shows parameters (see `Engine`).
     public init(secrets: [String] = []) {
-        self.secrets = Set(secrets.filter { $0.count >= 4 }).sorted { $0.count > $1.count }
+        let forms = secrets.filter { $0.count >= 4 }.flatMap { secret -> [String] in
+            var variants = [secret]
+            if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { variants.append(encoded) }
+            if let escaped = try? encodeJSON(.string(secret)) { variants.append(String(escaped.dropFirst().dropLast())) }
+            return variants
+        }
+        self.secrets = Set(forms).sorted { $0.count > $1.count }
     }
 
     /// `text` with every secret masked.

@@ -19,7 +19,7 @@ enum ParamBinder {
             }
             for (key, value) in table.fields {
                 guard let name = key.stringValue, let spec = known[name] else { throw unknown("\(key)", "params file") }
-                values[name] = try check(value, as: spec.type, name: name, choices: spec.choices)
+                values[name] = try check(value, as: spec.type, name: name, choices: spec.choices, secret: spec.secret)
             }
         }
         var listsFromArguments: Set<String> = []
@@ -30,7 +30,7 @@ enum ParamBinder {
             let name = String(argument[..<equals])
             let text = String(argument[argument.index(after: equals)...])
             guard let spec = known[name] else { throw unknown(name, "--param \(name)") }
-            let value = try parse(text, as: spec.type, name: name, choices: spec.choices)
+            let value = try parse(text, as: spec.type, name: name, choices: spec.choices, secret: spec.secret)
             // A repeated list parameter adds to the list: --param broker=1 --param broker=2.
             if spec.type == .list, listsFromArguments.contains(name), case .table(var existing) = values[name] ?? .nil,
                 let more = value.tableValue
@@ -56,9 +56,11 @@ enum ParamBinder {
     }
 
     /// Converts command-line text to the declared type.
-    static func parse(_ text: String, as type: ParamType, name: String, choices: [String]?) throws -> LuaValue {
+    ///
+    /// - Parameter secret: the parameter is secret: no error echoes its value.
+    static func parse(_ text: String, as type: ParamType, name: String, choices: [String]?, secret: Bool = false) throws -> LuaValue {
         func wrong() -> RunbookError {
-            RunbookError(.invalid, "parameter '\(name)' must be \(describe(type)), got '\(text)'",
+            RunbookError(.invalid, "parameter '\(name)' must be \(describe(type)), got " + (secret ? "another value (not shown: it is secret)" : "'\(text)'"),
                          hint: "pass --param \(name)=\(placeholder(type))")
         }
         let value: LuaValue
@@ -80,7 +82,7 @@ enum ParamBinder {
             // A JSON array carries items that hold commas themselves: --param ids='["a,b","c"]'.
             if text.trimmingSpaces.hasPrefix("[") {
                 guard let array = try? StrictJSON.decode(text.utf8), case .table(let table) = array, table.fields.isEmpty else {
-                    throw RunbookError(.invalid, "parameter '\(name)' must be a JSON array of strings or A,B,C; got '\(text)'",
+                    throw RunbookError(.invalid, "parameter '\(name)' must be a JSON array of strings or A,B,C" + (secret ? "" : "; got '\(text)'"),
                                        hint: "pass --param \(name)='[\"a\",\"b\"]' or --param \(name)=a,b")
                 }
                 value = .table(table)
@@ -89,13 +91,13 @@ enum ParamBinder {
                 value = .table(LuaTable(array: items.map(LuaValue.string)))
             }
         }
-        return try check(value, as: type, name: name, choices: choices)
+        return try check(value, as: type, name: name, choices: choices, secret: secret)
     }
 
     /// Checks an already typed value (a default or a params-file value) against the declaration.
-    static func check(_ value: LuaValue, as type: ParamType, name: String, choices: [String]?) throws -> LuaValue {
+    static func check(_ value: LuaValue, as type: ParamType, name: String, choices: [String]?, secret: Bool = false) throws -> LuaValue {
         func wrong() -> RunbookError {
-            RunbookError(.invalid, "parameter '\(name)' must be \(describe(type)), got \(value.typeName) \(value)")
+            RunbookError(.invalid, "parameter '\(name)' must be \(describe(type)), got \(value.typeName)" + (secret ? "" : " \(value)"))
         }
         let checked: LuaValue
         switch (type, value) {
@@ -113,7 +115,7 @@ enum ParamBinder {
         if let choices {
             let items = type == .list ? (checked.tableValue?.array ?? []) : [checked]
             for item in items where !choices.contains(item.stringValue ?? "") {
-                throw RunbookError(.invalid, "parameter '\(name)' must be one of \(choices.joined(separator: ", ")), got \(item)")
+                throw RunbookError(.invalid, "parameter '\(name)' must be one of \(choices.joined(separator: ", "))" + (secret ? "" : ", got \(item)"))
             }
         }
         return checked

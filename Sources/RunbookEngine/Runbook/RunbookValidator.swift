@@ -92,7 +92,8 @@ struct RunbookValidator {
             var defaultValue: LuaValue?
             if declaration["default"] != .nil {
                 do {
-                    defaultValue = try ParamBinder.check(declaration["default"], as: type, name: name, choices: choices)
+                    defaultValue = try ParamBinder.check(declaration["default"], as: type, name: name, choices: choices,
+                                                         secret: secret.boolValue ?? false)
                 } catch let error as RunbookError {
                     throw invalid("default of \(error.message)")
                 }

@@ -47,7 +47,7 @@ func describe(_ runbook: Runbook) -> [String: Any] {
         "file": runbook.file, "sha256": runbook.sha256,
         "params": runbook.params.map { param -> [String: Any] in
             var item: [String: Any] = ["name": param.name, "type": param.type.rawValue, "required": param.required, "doc": param.doc, "secret": param.secret]
-            if let value = param.defaultValue { item["default"] = jsonObject(value) }
+            if let value = param.defaultValue { item["default"] = param.secret ? Redactor.mask : jsonObject(value) }
             if let choices = param.choices { item["choices"] = choices }
             return item
         },

@@ -31,7 +31,7 @@ extension RunbookCLI {
             for param in loaded.params {
                 var line = "  \(param.name) (\(param.type.rawValue)"
                 line += param.required && param.defaultValue == nil ? ", required" : ""
-                line += param.defaultValue.map { ", default \($0.plainOrJSONText)" } ?? ""
+                line += param.defaultValue.map { ", default \(param.secret ? Redactor.mask : $0.plainOrJSONText)" } ?? ""
                 line += param.secret ? ", secret" : ""
                 line += ")"
                 if !param.doc.isEmpty { line += "  \(param.doc)" }
