@@ -29,7 +29,25 @@ public final class ZooKeeperServer: Sendable {
     ///
     /// - Parameter whitelistAll: Adds `4lw.commands.whitelist=*`; without it ZooKeeper 3.8 allows only `srvr`.
     public static func start(whitelistAll: Bool) async throws -> ZooKeeperServer {
-        let port = try freePort()
+        // The port is free when chosen, but a parallel test's freePort() may be handed it before
+        // the JVM binds it (the suite once failed with "exited early"): try another port then.
+        var attempt = 1
+        while true {
+            do {
+                return try await start(whitelistAll: whitelistAll, port: try freePort())
+            } catch is ExitedEarly where attempt < 3 {
+                attempt += 1
+            }
+        }
+    }
+
+    /// The server exited before it served, most often because its port was taken meanwhile.
+    private struct ExitedEarly: Error, CustomStringConvertible {
+        let log: String
+        var description: String { "ZooKeeper exited before it served\n\(log)" }
+    }
+
+    private static func start(whitelistAll: Bool, port: Int) async throws -> ZooKeeperServer {
         let directory = NSTemporaryDirectory() + "zk-test-\(port)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         var config = """
@@ -53,13 +71,14 @@ public final class ZooKeeperServer: Sendable {
         let server = ZooKeeperServer(port: port, directory: directory, process: process)
         do {
             try await waitUntil("ZooKeeper on port \(port) serves", timeout: .seconds(90), interval: .milliseconds(200)) {
-                guard process.isRunning else { throw TestServerError("ZooKeeper on port \(port) exited early") }
+                guard process.isRunning else { throw ExitedEarly(log: "") }
                 let reply = await exchange(port: port, request: Array("srvr".utf8), timeout: .seconds(2))
                 return reply?.contains("Mode:") == true
             }
         } catch {
             let tail = server.logTail
             await server.stop()
+            if error is ExitedEarly { throw ExitedEarly(log: tail) }
             throw TestServerError("\(error)\n\(tail)")
         }
         return server
