@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Glibc
+import Synchronization
 
 /// A socket on 127.0.0.1 that a test owns: a listener, or a client end; closed when the test lets go of it.
 public final class TestSocket: Sendable {
@@ -17,11 +18,24 @@ public final class TestSocket: Sendable {
     deinit { Glibc.close(fd) }
 }
 
-/// A loopback port nothing listens on now: bind port 0, read it, close.
+/// A loopback port nothing listens on now, for a server a test starts on it or for a "closed" target.
+///
+/// Ports come from 20000–29999, below the kernel's ephemeral range (32768 and up), each handed out
+/// once per test process: a port picked by binding port 0 could be picked again by a parallel
+/// test or handed to another server before the first one bound it (ZooKeeper once exited early so).
 public func freePort() throws -> Int {
-    let socket = try boundSocket()
-    return socket.port
+    for _ in 0..<dedicatedPorts.count {
+        let port = nextDedicatedPort.withLock { next -> Int in
+            defer { next = next + 1 }
+            return dedicatedPorts.lowerBound + next % dedicatedPorts.count
+        }
+        if (try? boundSocket(port: port)) != nil { return port }
+    }
+    throw TestServerError("no free loopback port in \(dedicatedPorts)")
 }
+
+private let dedicatedPorts = 20_000..<30_000
+private let nextDedicatedPort = Mutex(Int.random(in: 0..<10_000))
 
 /// A loopback port that refuses connections for as long as the test holds the socket: bound,
 /// never listening. Unlike ``freePort()``, no other test's server can take it meanwhile.
@@ -149,10 +163,10 @@ private func loopback(port: Int) -> sockaddr_in {
 }
 
 /// A socket bound to 127.0.0.1 on a port the kernel picks.
-private func boundSocket() throws -> TestSocket {
+private func boundSocket(port: Int = 0) throws -> TestSocket {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw TestServerError("socket: \(String(cString: strerror(errno)))") }
-    var address = loopback(port: 0)
+    var address = loopback(port: port)
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
