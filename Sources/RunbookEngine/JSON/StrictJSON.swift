@@ -101,59 +101,46 @@ enum StrictJSON {
         }
 
         private mutating func object() throws {
-            try nest()
-            position += 1
-            skipSpace()
             var keys = Set<[UInt8]>()
-            if current == UInt8(ascii: "}") {
-                position += 1
-                depth -= 1
-                return
-            }
-            while true {
-                skipSpace()
-                guard current == UInt8(ascii: "\"") else { throw fail("expected a member name in quotes") }
-                let keyStart = position
-                let key = try string()
+            try sequence(closedBy: "}") { checker in
+                guard checker.current == UInt8(ascii: "\"") else { throw checker.fail("expected a member name in quotes") }
+                let keyStart = checker.position
+                let key = try checker.string()
                 guard keys.insert(key).inserted else {
-                    position = keyStart
-                    throw fail("duplicate key \(String(decoding: key, as: UTF8.self).debugDescription)")
+                    checker.position = keyStart
+                    throw checker.fail("duplicate key \(String(decoding: key, as: UTF8.self).debugDescription)")
                 }
-                skipSpace()
-                guard current == UInt8(ascii: ":") else { throw fail("expected ':'") }
-                position += 1
-                skipSpace()
-                try value()
-                skipSpace()
-                if current == UInt8(ascii: ",") {
-                    position += 1
-                    continue
-                }
-                guard current == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
-                position += 1
-                depth -= 1
-                return
+                checker.skipSpace()
+                guard checker.current == UInt8(ascii: ":") else { throw checker.fail("expected ':'") }
+                checker.position += 1
+                checker.skipSpace()
+                try checker.value()
             }
         }
 
         private mutating func array() throws {
+            try sequence(closedBy: "]") { checker in try checker.value() }
+        }
+
+        /// `[` or `{`, then elements separated by commas, then `close`: no trailing comma.
+        private mutating func sequence(closedBy close: Unicode.Scalar, _ element: (inout Checker) throws -> Void) throws {
             try nest()
             position += 1
             skipSpace()
-            if current == UInt8(ascii: "]") {
+            if current == UInt8(ascii: close) {
                 position += 1
                 depth -= 1
                 return
             }
             while true {
                 skipSpace()
-                try value()
+                try element(&self)
                 skipSpace()
                 if current == UInt8(ascii: ",") {
                     position += 1
                     continue
                 }
-                guard current == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
+                guard current == UInt8(ascii: close) else { throw fail("expected ',' or '\(close)'") }
                 position += 1
                 depth -= 1
                 return
