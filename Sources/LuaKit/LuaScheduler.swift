@@ -134,6 +134,15 @@ public final class LuaScheduler {
         }
     }
 
+    /// Creates a task that will call the referenced function with the referenced values.
+    public func spawn(_ function: LuaReference, references: [LuaReference]) throws -> LuaTaskID {
+        try makeTask(parent: nil) { thread in
+            state.pushReference(function, on: thread)
+            for reference in references { state.pushReference(reference, on: thread) }
+            return Int32(references.count)
+        }
+    }
+
     /// Creates a task that will call the function at argument `index` of `call`, with no
     /// arguments. The new task inherits the caller's deadline.
     public func spawn(from call: LuaCall, functionAt index: Int) throws -> LuaTaskID {

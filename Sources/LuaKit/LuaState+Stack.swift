@@ -62,6 +62,9 @@ extension LuaState {
             }
             defer { visiting.remove(identity) }
             guard lua_checkstack(thread, 3) != 0 else { throw LuaError(.conversion, "Lua stack is full") }
+            if let secret = secretValue(at: index, on: thread) {
+                return .string(conversion == .revealingSecrets ? secret : LuaSecret.mask)
+            }
             var entries: [LuaValue: LuaValue] = [:]
             lua_pushnil(thread)
             // lua_next raises only for a key that is not in the table; every key here
@@ -85,6 +88,18 @@ extension LuaState {
             if conversion == .describe { return .string("<\(type)>") }
             throw LuaError(.conversion, "a \(type) cannot be passed to or from the host")
         }
+    }
+
+    /// The value a secret table holds in its metatable, or nil for any other table. Reads the
+    /// metatable raw, so Lua's `__metatable` guard does not hide it from the host.
+    private func secretValue(at index: Int32, on thread: OpaquePointer) -> String? {
+        guard lua_getmetatable(thread, index) != 0 else { return nil }
+        defer { cluashim_pop(thread, 2) }
+        lua_pushstring(thread, LuaSecret.valueKey)
+        guard lua_rawget(thread, -2) == LUA_TSTRING else { return nil }
+        var length = 0
+        let bytes = lua_tolstring(thread, -1, &length)
+        return String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
     }
 
     func value(at index: Int32, on thread: OpaquePointer, conversion: LuaConversion) throws -> LuaValue {

@@ -313,6 +313,19 @@ public enum LuaConversion: Sendable {
     case strict
     /// Each becomes a string such as `"<function>"`.
     case describe
+    /// As `strict`, but a secret (see ``LuaSecret``) gives its value instead of the mask: for
+    /// the arguments of calls that send a secret where it belongs.
+    case revealingSecrets
+}
+
+/// Secret values in Lua: a table whose hidden metatable holds the value under
+/// ``LuaSecret/valueKey``. Lua code gets the value only by asking (`secret:reveal()`); every
+/// conversion to Swift gives ``LuaSecret/mask`` unless it is ``LuaConversion/revealingSecrets``.
+public enum LuaSecret {
+    /// What a secret shows instead of its value.
+    public static let mask = "<redacted>"
+    /// The metatable field that holds a secret's value.
+    public static let valueKey = "__secret"
 }
 
 /// Pops the error value on the top of the stack as text, using `__tostring` under pcall.

@@ -88,9 +88,9 @@ struct LimitsAndSecretsTests {
         defer { folder.remove() }
         let journalPath = folder.path + "/journal.jsonl"
         let record = try await run(runbookSource("""
-            local encoded = p.token:gsub("[^%w]", function(c) return ("%%%02X"):format(c:byte()) end)
+            local encoded = p.token:reveal():gsub("[^%w]", function(c) return ("%%%02X"):format(c:byte()) end)
             log.info("https://example.invalid/?token=" .. encoded)
-            log.info(json.encode({ token = p.token }))
+            log.info(json.encode({ token = p.token:reveal() }))
             """, params: "token = { type = \"string\", secret = true, required = true }"),
             arguments: ["token=\(secret)"], extraSinks: [try JournalFile(path: journalPath)])
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
@@ -106,6 +106,35 @@ struct LimitsAndSecretsTests {
         #expect(record.result.exit == .usage)
         #expect(record.result.message?.contains("parameter 'pin' must be an integer") == true)
         #expect(record.result.message?.contains("hunter2") == false, "\(record.result.message ?? "")")
+    }
+
+    /// Secrets shorter than 4 characters were never redacted, and any secret could be logged by
+    /// accident; a secret parameter now reaches Lua as an opaque value.
+    @Test func aSecretParameterIsOpaqueUntilRevealed() async throws {
+        let record = try await run(runbookSource("""
+            log.info(tostring(p.pin))
+            log.info("concat " .. p.pin)
+            log.info(json.encode({ pin = p.pin }))
+            log.info(string.format("format %s", p.pin), { pin = p.pin })
+            local _, err = pcall(error, p.pin)
+            log.info("error " .. tostring(err))
+            finding { severity = "low", summary = "finding " .. p.pin, detail = { pin = p.pin } }
+            step("use it", function()
+              return { revealed = p.pin:reveal() == "ab1", sent = test.read(p.pin) == "ab1", same = run.params.pin == p.pin }
+            end)
+            fail(p.pin)
+            """, params: "pin = { type = \"string\", secret = true, required = true }"),
+            arguments: ["pin=ab1"])
+        #expect(record.result.exit == .failed)
+        #expect(record.events(.stepFinished).last?.result == ["revealed": true, "sent": true, "same": true])
+        let messages = record.events(.log).compactMap(\.message)
+        #expect(messages == ["<redacted>", "concat <redacted>", #"{"pin":"<redacted>"}"#, "format <redacted>", "error <redacted>"])
+        #expect(record.events(.log)[3].detail == ["pin": "<redacted>"])
+        #expect(record.events(.finding).first?.summary == "finding <redacted>")
+        #expect(record.events(.finding).first?.detail == ["pin": "<redacted>"])
+        #expect(record.events(.runFinished).first?.error?.hasSuffix("<redacted>") == true)
+        let everything = try String(decoding: JSONEncoder().encode(record.events), as: UTF8.self)
+        #expect(!everything.contains("ab1"), "a 3-character secret reached the journal")
     }
 }
 

@@ -219,10 +219,16 @@ public struct Engine: Sendable {
                 throw LuaError(.runtime, "the runbook API did not load")
             }
             defer { lua.release(installRun) }
-            _ = try lua.call(installRun, arguments: [dataReference])
-            guard let runFunction = lua.field("run", of: loaded.table) else { throw LuaError(.runtime, "run is missing") }
+            let secretList = try lua.reference(to: .table(LuaTable(array: secretNames.sorted().map(LuaValue.string))))
+            defer { lua.release(secretList) }
+            _ = try lua.call(installRun, arguments: [dataReference, secretList])
+            // The same table `run.params` shows, its secrets already opaque.
+            guard let runFunction = lua.field("run", of: loaded.table), let wrappedParams = lua.field("params", of: dataReference) else {
+                throw LuaError(.runtime, "run is missing")
+            }
+            defer { lua.release(wrappedParams) }
             let scheduler = LuaScheduler(state: lua)
-            let main = try scheduler.spawn(runFunction, arguments: [.table(params)])
+            let main = try scheduler.spawn(runFunction, references: [wrappedParams])
             outcome = await scheduler.run(until: main)
         } catch {
             outcome = LuaTaskOutcome(values: [], error: error as? LuaError ?? LuaError(.runtime, "\(error)"))

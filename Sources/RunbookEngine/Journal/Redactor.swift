@@ -6,16 +6,19 @@ public import LuaKit
 /// terminal line passes through.
 public struct Redactor: Sendable {
     /// What a secret is replaced with.
-    public static let mask = "<redacted>"
+    public static let mask = LuaSecret.mask
     private let secrets: [String]
+    /// Every secret at any length: a string value that is exactly one is masked whole.
+    private let exact: Set<String>
 
     /// A redactor for `secrets`, each also as it appears percent-encoded (in a URL or a query)
     /// and JSON-escaped (in a request body), since a secret passed on is seldom passed as typed.
     ///
-    /// In free text, values shorter than 4 characters are not masked: masking every "1" would
-    /// hide more than it protects. Secret parameters themselves are masked whole at any length
-    /// wherever the journal shows parameters (see `Engine`).
+    /// Inside longer text, values shorter than 4 characters are not masked: masking every "1"
+    /// would hide more than it protects. A string value that is exactly a secret (a parameter, a
+    /// field of a request) is masked at any length.
     public init(secrets: [String] = []) {
+        exact = Set(secrets.filter { !$0.isEmpty })
         let forms = secrets.filter { $0.count >= 4 }.flatMap { secret -> [String] in
             var variants = [secret]
             if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { variants.append(encoded) }
@@ -32,9 +35,9 @@ public struct Redactor: Sendable {
 
     /// `value` with every secret masked in every string, keys included.
     public func redact(_ value: LuaValue) -> LuaValue {
-        guard !secrets.isEmpty else { return value }
+        guard !exact.isEmpty else { return value }
         switch value {
-        case .string(let s): return .string(redact(s))
+        case .string(let s): return .string(exact.contains(s) ? Self.mask : redact(s))
         case .table(let table):
             var clean = LuaTable(array: table.array.map(redact))
             for (key, element) in table.fields { clean.fields[redact(key)] = redact(element) }
@@ -45,7 +48,7 @@ public struct Redactor: Sendable {
 
     /// `event` with every secret masked.
     public func redact(_ event: JournalEvent) -> JournalEvent {
-        guard !secrets.isEmpty else { return event }
+        guard !exact.isEmpty else { return event }
         var e = event
         for path in [\JournalEvent.name, \.error, \.message, \.summary, \.traceback, \.reason, \.location, \.file] {
             e[keyPath: path] = e[keyPath: path].map(redact)

@@ -84,7 +84,10 @@ enum ArgumentChecker {
     /// Checks the arguments of `call` against `parameters`.
     ///
     /// Functions are checked by type and never converted; everything else is copied into Swift.
-    static func check(_ call: LuaCall, _ parameters: [Parameter], variadic: Bool) throws -> Arguments {
+    ///
+    /// - Parameter revealSecrets: secret parameters give their values (for primitives, which send
+    ///   them where they belong); otherwise they arrive as the mask.
+    static func check(_ call: LuaCall, _ parameters: [Parameter], variadic: Bool, revealSecrets: Bool = false) throws -> Arguments {
         if !variadic, call.count > parameters.count {
             throw LuaHostError("expected at most \(parameters.count) argument\(parameters.count == 1 ? "" : "s"), got \(call.count)")
         }
@@ -105,7 +108,7 @@ enum ArgumentChecker {
                 }
                 continue
             }
-            let conversion: LuaConversion = if case .anything = parameter.type { .describe } else { .strict }
+            let conversion: LuaConversion = if case .anything = parameter.type { .describe } else if revealSecrets { .revealingSecrets } else { .strict }
             let raw: LuaValue
             do {
                 raw = try call.value(index, conversion: conversion)

@@ -105,7 +105,7 @@ struct ModuleInstaller: Sendable {
             let services = self.services
             return LuaHostFunction(plan.qualified) { call in
                 try context.requireRunning()
-                let prepared = try prepare(try ArgumentChecker.check(call, parameters, variadic: variadic), services)
+                let prepared = try prepare(try ArgumentChecker.check(call, parameters, variadic: variadic, revealSecrets: true), services)
                 return gate.pass(prepared, task: call.task)
             }
         }

@@ -124,8 +124,41 @@ function env.each(list, fn, options)
   return results
 end
 
--- The read-only `run` table, installed by the engine when the run starts.
-function host.install_run(data)
+-- Secret parameters arrive as opaque values: tostring, `..`, json.encode, log, fail and errors
+-- all give "<redacted>"; `p.password:reveal()` gives the string, and primitives take the value
+-- itself. The value sits in the secret's own metatable, which `__metatable` hides from Lua.
+local secret_methods = {}
+local secret_values = setmetatable({}, { __mode = "k" })
+local function shown(v) if secret_values[v] ~= nil then return "<redacted>" end return v end
+local function make_secret(value)
+  local secret = setmetatable({}, {
+    __secret = value,  -- read by the host (LuaSecret.valueKey), which reveals it to primitives only
+    __metatable = "secret",
+    __index = secret_methods,
+    __tostring = function() return "<redacted>" end,
+    __concat = function(a, b) return shown(a) .. shown(b) end,
+    __newindex = function() error("a secret cannot be changed", 2) end,
+  })
+  secret_values[secret] = value
+  return secret
+end
+function secret_methods.reveal(self)
+  local value = secret_values[self]
+  if value == nil then error("reveal: call it as secret:reveal()", 2) end
+  return value
+end
+
+-- The read-only `run` table, installed by the engine when the run starts; secret parameters
+-- in `data.params` (which `run` gets too) become opaque values first.
+function host.install_run(data, secret_names)
+  for _, name in G.ipairs(secret_names) do
+    local value = data.params[name]
+    if type(value) == "table" then
+      for i, item in G.ipairs(value) do value[i] = make_secret(item) end
+    elseif value ~= nil then
+      data.params[name] = make_secret(tostring(value))
+    end
+  end
   env.run = setmetatable({}, {
     __index = data,
     __newindex = function() error("run is read-only", 2) end,
