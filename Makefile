@@ -1,5 +1,5 @@
 # The two commands the README opens with: `make demo` and `make test`.
-.PHONY: setup build demo test bench clean
+.PHONY: setup build demo test bench fuzz clean
 
 RUNBOOK := .build/release/runbook
 
@@ -19,6 +19,10 @@ test: setup
 
 bench: setup
 	bash Benchmarks/run.sh
+
+# libFuzzer targets for the parsers of outside input (FUZZ_SECONDS per target, default 60).
+fuzz: setup
+	bash Fuzz/run.sh
 
 clean:
 	rm -rf .build demo-*.md

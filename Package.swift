@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "runbook", targets: ["runbook"]),
         .library(name: "RunbookEngine", targets: ["RunbookEngine"]),
         .library(name: "LuaKit", targets: ["LuaKit"]),
+        // For the fuzz targets of Fuzz/, which live in a package of their own.
+        .library(name: "Probes", targets: ["Probes"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
