@@ -232,3 +232,24 @@ struct SchedulerScaleTests {
         #expect(record.events(.stepFinished).filter { $0.status == "timed_out" }.count == 1000)
     }
 }
+
+/// `fail()` was told from an error by comparing texts in the caller; the run now says which it was.
+struct RunFailureKindTests {
+    @Test(arguments: [
+        ("fail('cluster is not ACTIVE')", RunFailure.failCalled),
+        ("error('boom')", RunFailure.error),
+        ("local ok = pcall(fail, 'caught') error('then another')", RunFailure.error),
+        ("while true do end", RunFailure.limit(.instructions)),
+    ])
+    func aRunSaysWhyItFailed(body: String, expected: RunFailure) async throws {
+        let limits = "limits = { instructions = 1000000 },"
+        let record = try await run(runbookSource(body, extra: limits))
+        #expect(record.result.failure == expected, "\(String(describing: record.result.failure))")
+    }
+
+    @Test func aRunThatPassesHasNoFailure() async throws {
+        let record = try await run(runbookSource("step('fine', function() end)"))
+        #expect(record.result.status == .ok)
+        #expect(record.result.failure == nil)
+    }
+}

@@ -15,49 +15,43 @@ public struct Arguments: Sendable {
         if let index = entries.firstIndex(where: { $0.name == name }) { entries[index].value = value } else { entries.append((name, value)) }
     }
 
-    private var values: Lookup { Lookup(entries: entries) }
-
-    /// Reads by name, as a dictionary would.
-    private struct Lookup {
-        let entries: [(name: String, value: LuaValue)]
-        subscript(name: String) -> LuaValue? { entries.first { $0.name == name }?.value }
-    }
+    private func value(_ name: String) -> LuaValue? { entries.first { $0.name == name }?.value }
 
     /// The checked value of `name`; `nil` when left out and without a default.
-    public subscript(name: String) -> LuaValue { values[name] ?? .nil }
+    public subscript(name: String) -> LuaValue { value(name) ?? .nil }
 
     /// Whether the call gave `name` (or it has a default).
-    public func has(_ name: String) -> Bool { values[name] != nil }
+    public func has(_ name: String) -> Bool { value(name) != nil }
 
     /// A required string.
     public func string(_ name: String) throws -> String {
-        guard let text = values[name]?.stringValue else { throw undeclared(name, "a string") }
+        guard let text = value(name)?.stringValue else { throw undeclared(name, "a string") }
         return text
     }
 
     /// A string that may be absent.
-    public func optionalString(_ name: String) -> String? { values[name]?.stringValue }
+    public func optionalString(_ name: String) -> String? { value(name)?.stringValue }
 
     /// A required integer.
     public func integer(_ name: String) throws -> Int64 {
-        guard let number = values[name]?.intValue else { throw undeclared(name, "an integer") }
+        guard let number = value(name)?.intValue else { throw undeclared(name, "an integer") }
         return number
     }
 
     /// An integer that may be absent.
-    public func optionalInteger(_ name: String) -> Int64? { values[name]?.intValue }
+    public func optionalInteger(_ name: String) -> Int64? { value(name)?.intValue }
 
     /// A required number.
     public func number(_ name: String) throws -> Double {
-        guard let number = values[name]?.doubleValue else { throw undeclared(name, "a number") }
+        guard let number = value(name)?.doubleValue else { throw undeclared(name, "a number") }
         return number
     }
 
     /// A number that may be absent.
-    public func optionalNumber(_ name: String) -> Double? { values[name]?.doubleValue }
+    public func optionalNumber(_ name: String) -> Double? { value(name)?.doubleValue }
 
     /// A boolean, `false` when absent.
-    public func flag(_ name: String) -> Bool { values[name]?.boolValue ?? false }
+    public func flag(_ name: String) -> Bool { value(name)?.boolValue ?? false }
 
     /// A duration in seconds, as checked against its declared range.
     public func duration(_ name: String) throws -> Duration {
@@ -68,11 +62,11 @@ public struct Arguments: Sendable {
 
     /// A list of strings (`ids`, or a list of strings).
     public func strings(_ name: String) -> [String] {
-        values[name]?.tableValue?.array.compactMap(\.stringValue) ?? []
+        value(name)?.tableValue?.array.compactMap(\.stringValue) ?? []
     }
 
     /// A table, empty when absent.
-    public func table(_ name: String) -> LuaTable { values[name]?.tableValue ?? LuaTable() }
+    public func table(_ name: String) -> LuaTable { value(name)?.tableValue ?? LuaTable() }
 
     private func undeclared(_ name: String, _ what: String) -> LuaHostError {
         LuaHostError("internal error: argument '\(name)' is not declared as \(what)")
@@ -284,7 +278,7 @@ extension ParameterType {
         case .string: "a non-empty string"
         case .boolean: "true or false"
         case .integer(let range): range == Int64.min...Int64.max ? "an integer" : "an integer from \(range.lowerBound) to \(range.upperBound)"
-        case .number(let range): "a number from \(formatBound(range.lowerBound)) to \(formatBound(range.upperBound))"
+        case .number(let range): range == ParameterType.anyNumber ? "a number" : "a number from \(formatBound(range.lowerBound)) to \(formatBound(range.upperBound))"
         case .seconds(let range): "a number of seconds from \(formatBound(range.lowerBound)) to \(formatBound(range.upperBound))"
         case .choice(let names): "one of " + names.map { "\"\($0)\"" }.joined(separator: ", ")
         case .list(let element): "a list of \(element.expectationNoun)"

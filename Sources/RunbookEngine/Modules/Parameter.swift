@@ -72,6 +72,9 @@ public indirect enum ParameterType: Sendable {
 }
 
 extension ParameterType {
+    /// Every finite number: for `.number` when any value will do.
+    public static let anyNumber = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
+
     /// The type as lua-language-server writes it.
     var luaType: String {
         switch self {
@@ -105,8 +108,8 @@ extension ParameterType {
         case .anything: "anything"
         case .string: "string"
         case .boolean: "boolean"
-        case .integer(let range): "integer \(range.lowerBound)–\(range.upperBound)"
-        case .number(let range): "number \(formatBound(range.lowerBound))–\(formatBound(range.upperBound))"
+        case .integer(let range): range == Int64.min...Int64.max ? "integer" : "integer \(range.lowerBound)–\(range.upperBound)"
+        case .number(let range): range == ParameterType.anyNumber ? "number" : "number \(formatBound(range.lowerBound))–\(formatBound(range.upperBound))"
         case .seconds(let range): "seconds \(formatBound(range.lowerBound))–\(formatBound(range.upperBound))"
         case .choice(let names): names.map { "`\"\($0)\"`" }.joined(separator: " or ")
         case .list(let element): "list of \(element.summary)"

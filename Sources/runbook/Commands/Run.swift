@@ -48,7 +48,8 @@ extension RunbookCLI {
 
         func validate() throws {
             if let timeout, !RunbookLimits.timeoutRange.contains(timeout) {
-                throw ValidationError("--timeout must be a number of seconds from 0.001 to 604800 (7 days), not \(timeout)")
+                let range = RunbookLimits.timeoutRange
+                throw ValidationError("--timeout must be a number of seconds from \(range.lowerBound) to \(Int(range.upperBound)) (7 days), not \(timeout)")
             }
         }
 

@@ -11,7 +11,7 @@ extension ModuleFunction {
         planned: @escaping @Sendable (AWSOperationRequest) -> LuaValue = { _ in [:] },
         _ build: @escaping @Sendable (Arguments) throws -> AWSOperationRequest
     ) -> ModuleFunction {
-        let operation = name.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        let operation = pascalCase(name)
         return .primitive(name, effect: effect, operation: operation, parameters: parameters,
                           returns: .table("the \(operation) answer, with the wire member names of the AWS API reference"),
                           doc: doc, example: example) { arguments, services in

@@ -43,8 +43,7 @@ extension LuaModule {
             .optional("request", .table, "The request's members in snake_case"),
         ], doc: doc, example: example) { arguments in
             let body = try wireCloudWatch(arguments.table("request"))
-            let operation = name.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
-            return CloudWatchAPI.request(operation, jsonBody: Array(try encodeJSON(body).utf8))
+            return CloudWatchAPI.request(pascalCase(name), jsonBody: Array(try encodeJSON(body).utf8))
         }
     }
 }

@@ -18,7 +18,7 @@ extension LuaModule {
         ], returns: .list(.record(MetricFamilyRecord.self)),
            doc: "GETs a Prometheus endpoint and parses it as `metrics.parse` does; a failed scrape is an error.",
            example: #"metrics.scrape("http://b-1.demo:11002/metrics")"#) { arguments, services in
-            try HTTPProbeDefaults.scrape(arguments, transport: services.http)
+            try HTTPPrimitives.scrape(arguments, transport: services.http)
         },
         statistic("min", "The smallest value", SeriesStatistics.minimum),
         statistic("max", "The largest value", SeriesStatistics.maximum),
@@ -35,7 +35,7 @@ extension LuaModule {
             SeriesStatistics.trend(of: try points(arguments)).map { TrendRecord(slope: $0.slope, intercept: $0.intercept) }
         },
         .pure("time_to_threshold", parameters: [
-            series, .required("threshold", .number(-Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude), "The level"),
+            series, .required("threshold", .number(ParameterType.anyNumber), "The level"),
             .optional("direction", .choice(["rising", "falling"]), default: "rising", "Which way the series must cross"),
         ], returns: .optional(.number),
               doc: "Seconds from the last point until the trend reaches the threshold (hours until a disk is full); nil if it never does.",

@@ -52,13 +52,13 @@ extension LuaModule {
             .required("options", .options([
                 .required("url", .string, "An http:// or https:// URL"), timeout,
                 .optional("headers", .map(.string), "Request headers"),
-                .optional("max_body", .integer(0...Int64(HTTPProbeDefaults.maxBodyLimit)), default: .integer(Int64(HTTPProbeDefaults.maxBody)),
+                .optional("max_body", .integer(0...Int64(HTTPPrimitives.maxBodyLimit)), default: .integer(Int64(HTTPPrimitives.maxBody)),
                           "The most body to return; more is cut and marked `truncated`"),
                 .optional("ca_file", .string, "A PEM file of CAs to trust instead of the system store"),
             ]), "What to fetch"),
         ], returns: .record(HTTPProbeRecord.self), doc: "Sends a GET and reports status, headers and body.",
            example: #"probe.http { url = "http://b-1.demo:11001/metrics", timeout = 5 }"#) { arguments, services in
-            try HTTPProbeDefaults.prepare(arguments, transport: services.http)
+            try HTTPPrimitives.prepare(arguments, transport: services.http)
         },
     ])
 

@@ -3,7 +3,7 @@ import LuaKit
 import Probes
 
 /// `probe.http` and `metrics.scrape` over Probes' HTTP probe and scrape, on the engine's transport.
-enum HTTPProbeDefaults {
+enum HTTPPrimitives {
     /// The most body `probe.http` returns by default.
     static let maxBody = HTTPProbe.defaultMaxBody
     /// The most `max_body` may ask for.
