@@ -53,7 +53,9 @@ let package = Package(
         .target(name: "CCurlShim", dependencies: ["CCurl"], path: "Sources/CCurlShim"),
         // HTTP over libcurl for AWSKit and Probes; the only module that imports curl.
         .target(name: "HTTPClient", dependencies: ["CCurl", "CCurlShim"], swiftSettings: swiftSettings),
-        .target(name: "AWSKit", dependencies: ["COpenSSL", "HTTPClient"], swiftSettings: swiftSettings),
+        // posix_spawn with clean signal state and process groups: credential_process, luacheck, the tests' peers.
+        .target(name: "Spawn", swiftSettings: swiftSettings),
+        .target(name: "AWSKit", dependencies: ["COpenSSL", "HTTPClient", "Spawn"], swiftSettings: swiftSettings),
         // epoll and eventfd, which Swift's Glibc module does not bring in, and OpenSSL's macros.
         .target(name: "CProbesShim", dependencies: ["COpenSSL"], path: "Sources/CProbesShim"),
         .target(name: "Probes", dependencies: ["CProbesShim", "COpenSSL", "HTTPClient"], swiftSettings: swiftSettings),
@@ -74,6 +76,7 @@ let package = Package(
                 "RunbookEngine",
                 "LuaKit",
                 "AWSKit",
+                "Spawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -96,7 +99,7 @@ let package = Package(
         // The tests' peers on loopback, started and stopped by PID: the servers of Tests/Support, moto,
         // ZooKeeper, stunnel, and the C programs of Tests/Peers, compiled on first use so that building
         // the package needs none of their libraries.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Spawn"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RunbookEngineTests",

@@ -1,5 +1,6 @@
 import Foundation
 import RunbookEngine
+import Spawn
 
 /// `runbook validate --strict`: luacheck over runbook files with the generated config.
 enum Luacheck {
@@ -7,7 +8,7 @@ enum Luacheck {
     ///
     /// - Throws: ``RunbookError`` when luacheck is not installed or cannot run: strict
     ///   validation never passes silently.
-    static func check(files: [String], config: String) throws -> [String] {
+    static func check(files: [String], config: String) async throws -> [String] {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         let candidates = path.split(separator: ":").map { "\($0)/luacheck" }
         guard let executable = candidates.first(where: FileManager.default.isExecutableFile) else {
@@ -19,20 +20,16 @@ enum Luacheck {
             throw RunbookError(.io, "cannot write a luacheck config to \(configFile)")
         }
         defer { try? FileManager.default.removeItem(atPath: configFile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--config", configFile, "--formatter", "plain", "--codes", "--no-color", "--"] + files
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        do { try process.run() } catch {
-            throw RunbookError(.io, "cannot run \(executable): \(error.localizedDescription)")
+        let finished: Spawn.Finished
+        do {
+            finished = try await Spawn.run(executable, ["--config", configFile, "--formatter", "plain", "--codes", "--no-color", "--"] + files)
+        } catch {
+            throw RunbookError(.io, "cannot run \(executable): \(error)")
         }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = String(decoding: finished.stdout + finished.stderr, as: UTF8.self)
         // 0: clean, 1: warnings, 2: errors in files (syntax); anything else is luacheck failing.
-        guard (0...2).contains(process.terminationStatus) else {
-            throw RunbookError(.io, "luacheck failed (exit \(process.terminationStatus)): \(text.prefix(500))")
+        guard case .exited(let code) = finished.status, (0...2).contains(code) else {
+            throw RunbookError(.io, "luacheck failed (\(finished.status)): \(text.prefix(500))")
         }
         return text.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Spawn
 
 @main
 struct RunbookCLI: AsyncParsableCommand {
@@ -29,6 +30,7 @@ struct RunbookCLI: AsyncParsableCommand {
         // A reader that goes away (`runbook run ... | head -2`) must not kill a run midway,
         // after its side effects and before its journal closes: writes see EPIPE instead.
         signal(SIGPIPE, SIG_IGN)
+        var failure: (any Error)?
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -37,11 +39,16 @@ struct RunbookCLI: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            if exitCode(for: error) == .validationFailure {
-                standardError(fullMessage(for: error) + "\n")
-                Foundation.exit(2)
-            }
-            exit(withError: error)
+            failure = error
         }
+        // A run's end cancels its work, which reaches a credential_process a moment later; one
+        // still running must not outlive this process.
+        Spawn.killRunningGroups()
+        guard let failure else { return }
+        if exitCode(for: failure) == .validationFailure {
+            standardError(fullMessage(for: failure) + "\n")
+            Foundation.exit(2)
+        }
+        exit(withError: failure)
     }
 }

@@ -44,4 +44,35 @@ struct SignalTests {
         let text = try String(contentsOfFile: journal, encoding: .utf8)
         #expect(text.contains("\"event\":\"run_finished\"") && text.contains("cancelled"))
     }
+
+    /// A `credential_process` that hangs once outlived the run that started it, and so did what
+    /// it started: the run's end must kill its whole process group.
+    @Test func aCredentialProcessIsKilledWithItsProcessGroupWhenItsRunEnds() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let (leader, child) = (cli.home + "/leader.pid", cli.home + "/child.pid")
+        let helper = cli.write("creds.sh", "#!/bin/sh\necho $$ > \(leader).tmp && mv \(leader).tmp \(leader)\n"
+            + "sleep 300 & echo $! > \(child).tmp && mv \(child).tmp \(child)\nwait\n")
+        chmod(helper, 0o755)
+        let config = cli.write("aws/config", "[default]\nregion = us-east-1\ncredential_process = \(helper)\n")
+        let file = cli.write("msk.lua", """
+            return runbook { name = "cli.creds", version = "1.0.0", description = "needs credentials",
+              run = function() step("describe", function() return kafka.describe_cluster("arn:aws:kafka:us-east-1:1:cluster/x/y") end) end }
+            """)
+        let output = try await cli.run(environment: ["AWS_CONFIG_FILE": config, "AWS_SHARED_CREDENTIALS_FILE": cli.home + "/none",
+                                                     "AWS_EC2_METADATA_DISABLED": "true", "HOME": cli.home],
+                                       "run", file, "--timeout", "1", "--endpoint-url", "http://127.0.0.1:9")
+        #expect(output.status == 3, "\(output.stderr)")
+        for path in [leader, child] {
+            let pid = try #require(Int32((try String(contentsOfFile: path, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+            try await waitUntil("pid \(pid) is gone", timeout: .seconds(5), interval: .milliseconds(20)) { !isAlive(pid) }
+        }
+    }
+}
+
+/// False once `pid` is gone, or a zombie left for a reaper that is not this process.
+private func isAlive(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return false }
+    return !stat[close...].hasPrefix(") Z")
 }

@@ -1,13 +1,13 @@
 import Dispatch
 import Foundation
 import Glibc
+// Re-exported: tests name ChildProcess.ExitStatus cases, which Spawn defines.
+@_exported public import Spawn
 import Synchronization
 
 /// A process a test starts, a server or a tool, and stops by its PID.
 ///
-/// posix_spawn rather than Foundation's `Process`: `Process` hands the spawning thread's signal mask to
-/// the child, and Swift concurrency threads block SIGTERM, so a server started that way ignores
-/// `kill(pid, SIGTERM)`; here the child starts with an empty mask and default dispositions. Nothing
+/// Started by ``Spawn``, the program's one launcher, so the child has clean signal state. Nothing
 /// blocks a thread of Swift Testing's pool, which has one thread per core, so one blocked test stalls
 /// every other test's timers: waiting for an exit polls `waitpid(WNOHANG)` between `Task.sleep`s, and
 /// reading a line blocks a dispatch thread instead.
@@ -35,19 +35,7 @@ public final class ChildProcess: Sendable {
     }
 
     /// How a child ended.
-    public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
-        /// It returned or called exit with this status.
-        case exited(Int32)
-        /// A signal ended it.
-        case signalled(Int32)
-
-        public var description: String {
-            switch self {
-            case .exited(let code): return "exit status \(code)"
-            case .signalled(let signal): return "signal \(signal)"
-            }
-        }
-    }
+    public typealias ExitStatus = Spawn.ExitStatus
 
     /// The child's process id.
     public var pid: Int32 { reaper.pid }
@@ -77,78 +65,39 @@ public final class ChildProcess: Sendable {
     public static func start(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                              directory: String? = nil, input: Input = .empty,
                              output: Output = .discard) throws -> ChildProcess {
-        var actions = posix_spawn_file_actions_t()
-        var attributes = posix_spawnattr_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawnattr_init(&attributes)
-        defer {
-            posix_spawn_file_actions_destroy(&actions)
-            posix_spawnattr_destroy(&attributes)
-        }
-        var empty = sigset_t()
-        var all = sigset_t()
-        sigemptyset(&empty)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
         // The child's ends of the channels are closed here once it has them.
         var childEnds: [Int32] = []
         defer { for fd in childEnds { Glibc.close(fd) } }
         var parentInput: Int32 = -1
         var parentOutput: Int32 = -1
         do {
+            let stdin: Spawn.Input
             switch input {
-            case .empty: posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            case .file(let path): posix_spawn_file_actions_addopen(&actions, 0, path, O_RDONLY, 0)
+            case .empty: stdin = .null
+            case .file(let path): stdin = .file(path)
             case .lines:
                 let (parent, child) = try channel()
                 parentInput = parent
                 childEnds.append(child)
-                posix_spawn_file_actions_adddup2(&actions, child, 0)
+                stdin = .descriptor(child)
             }
-            let append = O_WRONLY | O_CREAT | O_APPEND
+            let (stdout, stderr): (Spawn.Output, Spawn.Output)
             switch output {
-            case .discard:
-                posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-                posix_spawn_file_actions_adddup2(&actions, 1, 2)
-            case .file(let path):
-                posix_spawn_file_actions_addopen(&actions, 1, path, append, 0o644)
-                posix_spawn_file_actions_adddup2(&actions, 1, 2)
-            case .files(let stdout, let stderr):
-                posix_spawn_file_actions_addopen(&actions, 1, stdout, append, 0o644)
-                posix_spawn_file_actions_addopen(&actions, 2, stderr, append, 0o644)
+            case .discard: (stdout, stderr) = (.null, .null)
+            case .file(let path): (stdout, stderr) = (.file(path), .standardOutput)
+            case .files(let out, let err): (stdout, stderr) = (.file(out), .file(err))
             case .lines:
                 let (parent, child) = try channel()
                 parentOutput = parent
                 childEnds.append(child)
-                posix_spawn_file_actions_adddup2(&actions, child, 1)
-                posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+                (stdout, stderr) = (.descriptor(child), .null)
             }
-            if let directory {
-                let failed = try glibc("posix_spawn_file_actions_addchdir_np", as: AddChdir.self)(&actions, directory)
-                guard failed == 0 else { throw TestServerError("cannot start a child in \(directory): \(String(cString: strerror(failed)))") }
-            }
-            // Only the three standard descriptors reach the child. Any other it inherited, such as the write
-            // end of a pipe another test reads to its end, would stay open for as long as this child lives.
-            let closing = try glibc("posix_spawn_file_actions_addclosefrom_np", as: AddClosefrom.self)(&actions, 3)
-            guard closing == 0 else { throw TestServerError("cannot start \(executable): \(String(cString: strerror(closing)))") }
-
-            let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-            let envp = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
-            defer {
-                argv.forEach { free($0) }
-                envp?.forEach { free($0) }
-            }
-            var pid = pid_t()
-            let spawned = if let envp {
-                posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
-            } else {
-                posix_spawnp(&pid, executable, &actions, &attributes, argv, environ)
-            }
-            guard spawned == 0 else {
-                throw TestServerError("cannot start \(executable): \(String(cString: strerror(spawned)))")
+            let pid: Int32
+            do {
+                pid = try Spawn.start(executable, arguments, environment: environment, directory: directory,
+                                      input: stdin, output: stdout, error: stderr)
+            } catch {
+                throw TestServerError(error.description)
             }
             return ChildProcess(pid: pid, command: executable, input: parentInput,
                                 output: parentOutput >= 0 ? LineReader(fd: parentOutput) : nil)
@@ -288,17 +237,7 @@ private final class Reaper: Sendable {
     func status(waiting: Bool) -> ChildProcess.ExitStatus? {
         status.withLock { status in
             guard status == nil else { return status }
-            var raw: Int32 = 0
-            var reaped = waitpid(pid, &raw, waiting ? 0 : WNOHANG)
-            while reaped < 0 && errno == EINTR { reaped = waitpid(pid, &raw, waiting ? 0 : WNOHANG) }
-            if reaped == pid {
-                // WIFEXITED, WEXITSTATUS and WTERMSIG are C macros Swift does not import.
-                let signal = raw & 0x7f
-                status = signal == 0 ? .exited((raw >> 8) & 0xff) : .signalled(signal)
-            } else if reaped < 0 {
-                // Reaped by someone else: how it ended is lost, but it has ended.
-                status = .exited(-1)
-            }
+            status = Spawn.reap(pid, waiting: waiting)
             return status
         }
     }
@@ -313,19 +252,6 @@ private final class Reaper: Sendable {
     func reapInBackground() {
         DispatchQueue.global().async { _ = self.status(waiting: true) }
     }
-}
-
-private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, UnsafePointer<CChar>?) -> Int32
-private typealias AddClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
-
-/// A glibc function by its name: glibc declares posix_spawn_file_actions_addchdir_np and _addclosefrom_np
-/// only under _GNU_SOURCE, so Swift's Glibc module leaves them out.
-private func glibc<Function>(_ name: String, as type: Function.Type) throws -> Function {
-    // RTLD_DEFAULT: search every loaded object.
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else {
-        throw TestServerError("this C library has no \(name)")
-    }
-    return unsafeBitCast(symbol, to: type)
 }
 
 /// A connected pair of sockets, both close-on-exec so that no other child inherits them: the parent's

@@ -20,7 +20,14 @@ public actor AWSCredentialsCache {
     private let load: @Sendable () async throws(AWSError) -> ResolvedCredentials
     private let clock: @Sendable () -> Date
     private var current: ResolvedCredentials?
-    private var refreshing: Task<ResolvedCredentials, any Error>?
+    private var refreshing: Refresh?
+
+    /// A refresh under way, the callers waiting for it, and how many of those were cancelled.
+    private struct Refresh {
+        let task: Task<ResolvedCredentials, any Error>
+        var waiters = 0
+        var abandoned = 0
+    }
 
     /// A cache over any loader.
     ///
@@ -71,18 +78,30 @@ public actor AWSCredentialsCache {
         return try await refresh()
     }
 
+    /// Counts a cancelled waiter, and stops the refresh once none of its waiters wants it any
+    /// more: a `credential_process` must not outlive the runs that needed it.
+    private func abandon(_ task: Task<ResolvedCredentials, any Error>) {
+        guard var refresh = refreshing, refresh.task == task else { return }
+        refresh.abandoned += 1
+        refreshing = refresh
+        if refresh.abandoned >= refresh.waiters {
+            task.cancel()
+            refreshing = nil
+        }
+    }
+
     /// Joins the refresh under way, or starts one.
     private func refresh() async throws(AWSError) -> ResolvedCredentials {
-        let task: Task<ResolvedCredentials, any Error>
-        if let refreshing {
-            task = refreshing
-        } else {
-            let load = load
-            task = Task { try await load() }
-            refreshing = task
+        var refresh = refreshing ?? Refresh(task: Task { [load] in try await load() })
+        refresh.waiters += 1
+        refreshing = refresh
+        let task = refresh.task
+        let result = await withTaskCancellationHandler {
+            await task.result
+        } onCancel: {
+            Task { await self.abandon(task) }
         }
-        let result = await task.result
-        if refreshing == task { refreshing = nil }
+        if refreshing?.task == task { refreshing = nil }
         switch result {
         case .success(let credentials):
             current = credentials

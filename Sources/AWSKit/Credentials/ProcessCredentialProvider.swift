@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 
 /// Credentials printed by the profile's `credential_process` command.
 ///
@@ -12,6 +13,9 @@ struct ProcessCredentialProvider: CredentialProvider {
     /// The profile; the selected one by default.
     var profile: String?
 
+    /// The most output read from the command; credentials take a few kilobytes.
+    static let outputLimit = 64 << 10
+
     func load() async throws(AWSError) -> CredentialLookup {
         let profile = profile ?? configuration.profile
         let source = "credential_process (profile \(profile))"
@@ -24,19 +28,27 @@ struct ProcessCredentialProvider: CredentialProvider {
         guard let executable = Self.locate(program, path: configuration.variable("PATH")) else {
             throw .credentialRetrievalFailed(source: source, reason: "cannot find the command \(program.debugDescription)")
         }
-        let output: Output
-        switch await Self.run(executable, Array(words.dropFirst()), environment: configuration.environment) {
-        case .success(let finished): output = finished
-        case .failure(let failure):
-            throw .credentialRetrievalFailed(source: source, reason: "cannot start \(program.debugDescription): \(failure.reason)")
+        let output: Spawn.Finished
+        do {
+            output = try await Spawn.run(executable, Array(words.dropFirst()), environment: configuration.environment,
+                                         outputLimit: Self.outputLimit)
+        } catch {
+            throw .credentialRetrievalFailed(source: source, reason: "cannot run \(program.debugDescription): \(error)")
         }
-        guard output.status == 0 else {
+        guard output.status == .exited(0) else {
             let stderr = String(decoding: output.stderr.prefix(500), as: UTF8.self)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             let detail = stderr.isEmpty ? "" : ": " + stderr
-            throw .credentialRetrievalFailed(source: source, reason: "the command exited with status \(output.status)\(detail)")
+            let ending = switch output.status {
+            case .exited(let code): "exited with status \(code)"
+            case .signalled(let signal): "was killed by signal \(signal)"
+            }
+            throw .credentialRetrievalFailed(source: source, reason: "the command \(ending)\(detail)")
         }
-        guard let json = try? JSONSerialization.jsonObject(with: output.stdout) as? [String: Any] else {
+        guard !output.truncated else {
+            throw .credentialRetrievalFailed(source: source, reason: "the command printed more than \(Self.outputLimit) bytes")
+        }
+        guard let json = try? JSONSerialization.jsonObject(with: Data(output.stdout)) as? [String: Any] else {
             throw .credentialRetrievalFailed(source: source, reason: "the command's output is not a JSON object")
         }
         guard (json["Version"] as? NSNumber)?.doubleValue == 1 else {
@@ -70,71 +82,4 @@ struct ProcessCredentialProvider: CredentialProvider {
         }
         return nil
     }
-
-    /// What a finished process left behind.
-    struct Output: Sendable {
-        var status: Int32
-        var stdout: Data
-        var stderr: Data
-    }
-
-    /// Why a command could not start.
-    struct StartFailure: Error {
-        let reason: String
-    }
-
-    /// How often a command that is busy being written (ETXTBSY) is tried again, and the
-    /// first wait. A tool that has just written the script, or any thread of this process
-    /// that forks while the script is open for writing, makes exec fail for a moment.
-    static let busyAttempts = 8
-    static let busyDelay = 0.01
-
-    /// Runs `executable` off the cooperative pool and collects its exit status and output.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]) async -> Result<Output, StartFailure> {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                var attempt = 1
-                var started: (process: Process, stdout: Pipe, stderr: Pipe)?
-                while started == nil {
-                    // A fresh Process each time: one that failed to launch cannot be launched again.
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: executable)
-                    process.arguments = arguments
-                    process.environment = environment
-                    let (stdout, stderr) = (Pipe(), Pipe())
-                    process.standardOutput = stdout
-                    process.standardError = stderr
-                    process.standardInput = FileHandle.nullDevice
-                    do {
-                        try process.run()
-                        started = (process, stdout, stderr)
-                    } catch {
-                        let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-                        guard posix?.domain == NSPOSIXErrorDomain, posix?.code == Int(ETXTBSY), attempt < busyAttempts else {
-                            let reason = posix?.localizedDescription ?? (error as NSError).localizedDescription
-                            continuation.resume(returning: .failure(StartFailure(reason: reason)))
-                            return
-                        }
-                        Thread.sleep(forTimeInterval: busyDelay * Double(1 << (attempt - 1)))
-                        attempt += 1
-                    }
-                }
-                guard let (process, stdout, stderr) = started else { return }
-                let errors = DataBox()
-                let group = DispatchGroup()
-                DispatchQueue.global().async(group: group) {
-                    errors.data = stderr.fileHandleForReading.readDataToEndOfFile()
-                }
-                let output = stdout.fileHandleForReading.readDataToEndOfFile()
-                group.wait()
-                process.waitUntilExit()
-                continuation.resume(returning: .success(Output(status: process.terminationStatus, stdout: output, stderr: errors.data)))
-            }
-        }
-    }
-}
-
-/// Bytes handed from the stderr reader to the waiting thread; the group's wait orders the accesses.
-private final class DataBox: @unchecked Sendable {
-    var data = Data()
 }

@@ -43,7 +43,7 @@ extension RunbookCLI {
             var lintProblems = 0
             if strict, !entries.isEmpty {
                 do {
-                    let problems = try Luacheck.check(files: entries.map(\.file), config: try engine.apiReference(.luacheck))
+                    let problems = try await Luacheck.check(files: entries.map(\.file), config: try engine.apiReference(.luacheck))
                     for problem in problems { standardOutput(UntrustedText.terminal("lint    \(problem)") + "\n") }
                     lintProblems = problems.count
                 } catch let error as RunbookError { throw fail(error) }
