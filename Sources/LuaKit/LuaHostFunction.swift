@@ -69,7 +69,7 @@ public final class LuaHostFunction {
                 guard let scheduler = call.state.scheduler else {
                     throw LuaHostError("cannot wait here: no scheduler runs this state")
                 }
-                try scheduler.suspend(thread: L, for: named(suspension))
+                try scheduler.suspend(thread: L, for: named(suspension), by: name)
                 return CLUASHIM_SUSPEND
             }
         } catch {

@@ -43,14 +43,15 @@ public final class LuaScheduler {
 
     private enum Resume {
         case start(Int32)
-        case values([LuaValue])
+        /// The results of the work of the host function named `function`.
+        case values([LuaValue], function: String)
         case failure(String)
         case joined([Int])
     }
 
     private enum Status {
         case ready
-        case working(token: Int, handle: Task<Void, Never>)
+        case working(token: Int, handle: Task<Void, Never>, function: String)
         case joining([Int])
         case finished(ok: Bool, count: Int32, message: String?, traceback: String?)
     }
@@ -193,7 +194,7 @@ public final class LuaScheduler {
 
     // MARK: Suspending
 
-    func suspend(thread: OpaquePointer, for suspension: LuaSuspension) throws {
+    func suspend(thread: OpaquePointer, for suspension: LuaSuspension, by function: String) throws {
         guard let id = byThread[thread], let record = records[id] else {
             throw LuaHostError(
                 "cannot wait inside a coroutine made with coroutine.create or coroutine.wrap; use parallel() or each()")
@@ -211,7 +212,7 @@ public final class LuaScheduler {
                 do { result = .success(try await work()) } catch { result = .failure(error) }
                 sink.yield(.completed(task: id, token: token, result))
             }
-            setStatus(record, .working(token: token, handle: handle))
+            setStatus(record, .working(token: token, handle: handle, function: function))
         case .join(let tasks):
             for task in tasks where records[task.rawValue] == nil {
                 throw LuaHostError("\(task) is not running")
@@ -299,11 +300,11 @@ public final class LuaScheduler {
 
     private func handle(_ event: Event) {
         guard case .completed(let id, let token, let result) = event, let record = records[id],
-            case .working(let current, _) = record.status, current == token
+            case .working(let current, _, let function) = record.status, current == token
         else { return }
         setStatus(record, .ready)
         switch result {
-        case .success(let values): queue.append((id, .values(values)))
+        case .success(let values): queue.append((id, .values(values, function: function)))
         case .failure(let error): queue.append((id, .failure(String(describing: error))))
         }
     }
@@ -316,7 +317,7 @@ public final class LuaScheduler {
         while let (deadline, id) = deadlines.first, deadline <= now {
             deadlines.removeFirst()
             guard let record = records[id], record.isWaiting, record.limits.pointee.deadline == deadline else { continue }
-            if case .working(_, let handle) = record.status { handle.cancel() }
+            if case .working(_, let handle, _) = record.status { handle.cancel() }
             // A task joining others times out too; the tasks it joined no longer report to it.
             if case .joining(let children) = record.status {
                 for child in children where records[child]?.awaitedBy == record.id { records[child]?.awaitedBy = nil }
@@ -334,7 +335,8 @@ public final class LuaScheduler {
             switch resume {
             case .start(let count):
                 nargs = count
-            case .values(let values):
+            case .values(let values, let function):
+                let top = lua_gettop(thread)
                 do {
                     guard lua_checkstack(thread, Int32(clamping: values.count + 4)) != 0 else {
                         throw LuaHostError("too many results")
@@ -343,8 +345,10 @@ public final class LuaScheduler {
                     for value in values { try state.push(value, on: thread) }
                     nargs = Int32(values.count + 1)
                 } catch {
+                    // What was pushed before the failure must not reach Lua as results.
+                    lua_settop(thread, top)
                     lua_pushboolean(thread, 0)
-                    lua_pushstring(thread, "\(error)")
+                    lua_pushstring(thread, "\(function): \(error)")
                     nargs = 2
                 }
             case .failure(let message):
@@ -476,7 +480,7 @@ public final class LuaScheduler {
 
     private func endRemainingTasks() {
         for record in records.values {
-            if case .working(_, let handle) = record.status { handle.cancel() }
+            if case .working(_, let handle, _) = record.status { handle.cancel() }
             state.relaxed {
                 cluashim_mark_task(record.thread, 0)
                 _ = lua_resetthread(record.thread)

@@ -83,6 +83,26 @@ struct LuaBridgeTests {
         #expect(outcome.values == [true, 40.0, "done", false, "snippet.lua:2: fail_later: late failure", true, true])
     }
 
+    /// A result too deep to push once left the values pushed before the failure on the stack:
+    /// `pcall` said true and got 401 values of leftovers.
+    @Test func aResultThatCannotBePushedFailsTheCallWithNothingLeftOver() async throws {
+        let deep = LuaHostFunction("deep") { _ in
+            .suspend(.work {
+                var value: LuaValue = 1
+                for _ in 0..<300 { value = .table(LuaTable(fields: ["a": value])) }
+                return ["first", 2, value]
+            })
+        }
+        let harness = try LuaHarness(functions: [deep])
+        let outcome = try await harness.run("""
+            local results = table.pack(pcall(deep))
+            return results.n, results[1], results[2]
+            """)
+        #expect(outcome.error == nil)
+        #expect(outcome.values.prefix(2) == [2, false])
+        #expect(outcome.values.last?.stringValue?.contains("deep: value is nested more than") == true, "\(outcome.values)")
+    }
+
     @Test func suspendingWhereLuaCannotYieldIsAClearError() async throws {
         let wait = LuaHostFunction("wait") { _ in .suspend(.work { [] }) }
         let harness = try LuaHarness(functions: [wait])

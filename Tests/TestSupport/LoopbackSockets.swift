@@ -182,7 +182,7 @@ private func boundSocket(port: Int = 0) throws -> TestSocket {
 /// Accepts one connection and hands it to `serve` on a thread of its own: these servers block in accept
 /// and recv, which must not happen on Swift Testing's pool. Accepting, reading and writing give up after
 /// a minute, so a client that never comes or never closes does not keep the thread forever.
-private func serveOneConnection(_ listener: TestSocket, _ serve: @escaping @Sendable (Int32) -> Void) {
+func serveOneConnection(_ listener: TestSocket, _ serve: @escaping @Sendable (Int32) -> Void) {
     limitBlocking(listener.fd, to: .seconds(60))
     Thread {
         let connection = accept(listener.fd, nil, nil)
@@ -192,7 +192,7 @@ private func serveOneConnection(_ listener: TestSocket, _ serve: @escaping @Send
     }.start()
 }
 
-private func limitBlocking(_ fd: Int32, to timeout: Duration) {
+func limitBlocking(_ fd: Int32, to timeout: Duration) {
     var limit = timeval(tv_sec: Int(timeout.components.seconds),
                         tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
     _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
@@ -200,7 +200,7 @@ private func limitBlocking(_ fd: Int32, to timeout: Duration) {
 }
 
 @discardableResult
-private func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
     var sent = 0
     while sent < bytes.count {
         let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress.map { $0 + sent }, $0.count - sent, Int32(MSG_NOSIGNAL)) }

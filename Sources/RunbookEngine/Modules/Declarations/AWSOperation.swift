@@ -32,7 +32,7 @@ extension ModuleFunction {
                     let value = response.body.isEmpty ? LuaValue.table(LuaTable()) : try StrictJSON.decode(response.body)
                     return PrimitiveResult(value, requestID: response.requestID)
                 } catch {
-                    throw LuaHostError("\(client.service).\(request.operation): the answer is not valid JSON (request id \(response.requestID ?? "none"))")
+                    throw LuaHostError("\(client.service).\(request.operation): the answer is \(error) (request id \(response.requestID ?? "none"))")
                 }
             }
         }
