@@ -270,6 +270,10 @@ struct PrometheusTextTests {
         (#"up{job="x"}"#, #"expected sample value after metric "up""#),
         (#"up one"#, #"invalid sample value "one" for metric "up" (expected a float, NaN, +Inf or -Inf)"#),
         (#"up 0x10"#, #"invalid sample value "0x10" for metric "up" (expected a float, NaN, +Inf or -Inf)"#),
+        // 1e999 was once read as +Inf while 0x1p4 was refused; both are malformed, as in Prometheus.
+        (#"up 0x1p4"#, #"invalid sample value "0x1p4" for metric "up" (expected a float, NaN, +Inf or -Inf)"#),
+        (#"up 1e999"#, #"invalid sample value "1e999" for metric "up" (expected a float, NaN, +Inf or -Inf)"#),
+        (#"up -1e999"#, #"invalid sample value "-1e999" for metric "up" (expected a float, NaN, +Inf or -Inf)"#),
         (#"up 1 12.5"#, #"invalid timestamp "12.5" for metric "up" (expected integer milliseconds)"#),
         (#"up 1 1700000000000 extra"#, #"unexpected "extra" after timestamp of metric "up""#),
         (#"9up 1"#, #"expected metric name at start of sample, found "9""#),

@@ -3,7 +3,8 @@ import RunbookEngine
 import Testing
 
 /// json.decode once accepted `[1,]` and kept the first of duplicate keys, and json.encode
-/// wrote NaN and infinity as the strings "-nan" and "inf".
+/// wrote NaN and infinity as the strings "-nan" and "inf". A number out of range (1e400) said
+/// "typeMismatch" instead of what is wrong.
 struct StrictJSONTests {
     @Test(arguments: [
         ("[1,]", "unexpected character at byte 4"),
@@ -13,6 +14,9 @@ struct StrictJSONTests {
         ("[1]x", "unexpected text after the value at byte 4"),
         (#"{"a":NaN}"#, "unexpected character at byte 6"),
         (String(repeating: "[", count: 300), "nesting deeper than 200"),
+        // Numbers beyond a double's range once gave "typeMismatch: expected value of type String".
+        ("[1e400]", "the number 1e400 is out of range (beyond ±1.8e308) at byte 2"),
+        (#"{"a": -1e999}"#, "the number -1e999 is out of range (beyond ±1.8e308) at byte 7"),
     ])
     func jsonDecodeFollowsRFC8259(text: String, expected: String) async throws {
         let record = try await run(runbookSource("json.decode([==[\(text)]==])"))

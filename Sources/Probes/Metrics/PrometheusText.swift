@@ -217,7 +217,8 @@ extension PrometheusText {
         }
     }
 
-    /// Parses a sample value or a bucket bound: a decimal float, `NaN`, or an infinity with optional sign.
+    /// Parses a sample value or a bucket bound: a decimal float within a double's range, `NaN`,
+    /// or an infinity with optional sign.
     static func parseFloat(_ token: String) -> Double? {
         switch token.lowercased() {
         case "nan":
@@ -240,8 +241,10 @@ extension PrometheusText {
                 return nil
             }
         }
-        guard sawDigit else { return nil }
-        return Double(token)
+        guard sawDigit, let value = Double(token) else { return nil }
+        // Out of range is malformed, as hex floats (0x1p4) are, and as Prometheus's own parser
+        // has both; infinity is spelled `+Inf`.
+        return value.isFinite ? value : nil
     }
 }
 

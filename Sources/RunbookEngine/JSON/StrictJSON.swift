@@ -193,6 +193,18 @@ enum StrictJSON {
         }
 
         private mutating func number() throws {
+            let start = position
+            try numberGrammar()
+            // A number beyond a double's range would otherwise reach the decoder as a type
+            // mismatch; underflow to zero is harmless, as in every JSON reader.
+            let text = String(decoding: bytes[start..<position], as: UTF8.self)
+            if let value = Double(text), !value.isFinite {
+                position = start
+                throw fail("the number \(text.prefix(40)) is out of range (beyond ±1.8e308)")
+            }
+        }
+
+        private mutating func numberGrammar() throws {
             if current == UInt8(ascii: "-") { position += 1 }
             if current == UInt8(ascii: "0") {
                 position += 1
