@@ -110,6 +110,24 @@ struct KafkaCodecTests {
                                                   underReplicatedPartitions: 1, offlinePartitions: 1))
     }
 
+    /// Under-replication compared counts: an ISR of [7, 8] against replicas [1, 2] passed. And a
+    /// leader of -2 was counted as led.
+    @Test(arguments: [
+        (Int32(1), [Int32(1), 2], [Int32(7), 8], true, false),
+        (1, [1, 2], [2, 1], false, false),
+        (1, [1, 2], [1, 2, 3], false, false),
+        (1, [1, 2, 3], [1, 3], true, false),
+        (-1, [1, 2], [1, 2], false, true),
+        (-2, [1, 2], [1, 2], false, true),
+    ])
+    func underReplicationComparesBrokerSetsAndAnyNegativeLeaderIsOffline(
+        leader: Int32, replicas: [Int32], isr: [Int32], underReplicated: Bool, offline: Bool
+    ) {
+        let partition = KafkaPartition(errorCode: 0, index: 0, leader: leader, replicas: replicas, isr: isr, offlineReplicas: [])
+        #expect(partition.isUnderReplicated == underReplicated)
+        #expect(partition.isOffline == offline)
+    }
+
     @Test func everyTruncationOfAMetadataFrameThrowsMalformed() throws {
         let frame = metadataV8Frame()
         for length in 0..<frame.count {

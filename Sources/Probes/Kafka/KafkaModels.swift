@@ -58,7 +58,7 @@ public struct KafkaPartition: Sendable, Equatable {
     public let errorCode: Int16
     /// The partition index.
     public let index: Int32
-    /// The leader's broker id, or -1 when the partition has no leader.
+    /// The leader's broker id; negative (-1, -2) when the partition has no leader.
     public let leader: Int32
     /// Broker ids of all replicas.
     public let replicas: [Int32]
@@ -67,10 +67,12 @@ public struct KafkaPartition: Sendable, Equatable {
     /// Broker ids of offline replicas (Metadata v5+; empty before).
     public let offlineReplicas: [Int32]
 
-    /// True when fewer replicas are in sync than assigned.
-    public var isUnderReplicated: Bool { isr.count < replicas.count }
-    /// True when the partition has no leader.
-    public var isOffline: Bool { leader == -1 }
+    /// True when some assigned replica is not in sync. Sets, not counts: an ISR of `[7, 8]`
+    /// against replicas `[1, 2]` has the right size and none of the right brokers.
+    public var isUnderReplicated: Bool { !Set(replicas).isSubset(of: Set(isr)) }
+    /// True when the partition has no live leader: -1 (none) or any other negative id (-2,
+    /// as brokers send while a leader is being elected or is unknown).
+    public var isOffline: Bool { leader < 0 }
 }
 
 /// One topic as listed in a Metadata response.
