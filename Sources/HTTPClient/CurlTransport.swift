@@ -20,6 +20,10 @@ public final class CurlTransport: HTTPTransport {
     /// The largest response body accepted: larger ones fail as `responseTooLarge`, or, for a
     /// request with ``HTTPRequest/maxBody``, are cut here and marked truncated.
     public static let maximumBody = 64 << 20
+    /// The most header bytes a response may have, status line and every line of every
+    /// response (100 Continue included) together: 64 KiB, the order of a web server's own
+    /// limits. More fails the request as ``HTTPTransportError/Kind/headersTooLarge``.
+    public static let maximumHeaderBytes = 64 << 10
 
     private let started = Mutex<CurlLoop?>(nil)
 
@@ -68,6 +72,10 @@ final class CurlTransfer: @unchecked Sendable {
     var tooLarge = false
     /// The body passed the request's maxBody: the transfer stopped and answers with what it kept.
     var truncated = false
+    /// Header bytes received so far, against ``CurlTransport/maximumHeaderBytes``.
+    var headerBytes = 0
+    /// The headers passed ``CurlTransport/maximumHeaderBytes``: the transfer fails.
+    var headersTooLarge = false
     let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
     init(_ request: HTTPRequest) {
@@ -250,7 +258,14 @@ final class CurlLoop: @unchecked Sendable {
         if transfer.tooLarge {
             return HTTPTransportError(.responseTooLarge, "more than \(CurlTransport.maximumBody) bytes from \(host(transfer))")
         }
+        if transfer.headersTooLarge {
+            return HTTPTransportError(.headersTooLarge, "more than \(CurlTransport.maximumHeaderBytes) header bytes from \(host(transfer))")
+        }
         let detail = String(cString: transfer.errorBuffer)
+        // libcurl reports a malformed chunk as a receive error; only its text tells them apart.
+        if code == CURLE_RECV_ERROR && detail.contains("chunked-encoding") {
+            return HTTPTransportError(.badChunkedEncoding, "\(host(transfer)): \(detail)")
+        }
         let text = "\(host(transfer)): " + (detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
         switch code {
         case CURLE_OPERATION_TIMEDOUT: return HTTPTransportError(.timedOut, text)
@@ -302,6 +317,11 @@ private let curlWriteHeader: ccurl_data_fn = { data, size, count, context in
     guard let data, let context else { return 0 }
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
+    transfer.headerBytes += length
+    guard transfer.headerBytes <= CurlTransport.maximumHeaderBytes else {
+        transfer.headersTooLarge = true
+        return 0
+    }
     let line = data.withMemoryRebound(to: UInt8.self, capacity: length) {
         String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
     }.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -19,6 +19,10 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
         case cancelled
         /// The body passed the transport's hard cap.
         case responseTooLarge = "response too large"
+        /// The response's headers passed ``CurlTransport/maximumHeaderBytes``.
+        case headersTooLarge = "response headers too large"
+        /// The body's chunked transfer coding was malformed.
+        case badChunkedEncoding = "malformed chunked encoding"
         /// Anything else libcurl reported.
         case other = "transport error"
     }

@@ -27,6 +27,10 @@ public enum ProbeFailureReason: String, Sendable, Codable, CaseIterable {
     case cancelled
     /// The answer was larger than the probe accepts.
     case tooLarge = "too_large"
+    /// An HTTP response's headers were larger than the transport accepts (64 KiB).
+    case headersTooLarge = "headers_too_large"
+    /// An HTTP body's chunked transfer coding was malformed.
+    case badChunkedEncoding = "bad_chunked_encoding"
     /// Anything else; the failure's description says what.
     case other
 }

@@ -24,14 +24,16 @@ struct HTTPProbeTests {
         #expect(result.latencyMs > 0)
     }
 
-    @Test func aStatusOutside200To399IsAnAnswerThatIsNotOK() async throws {
+    /// A 302 loop was once `ok`: only a 2xx is ok, and a redirect gives its location.
+    @Test func aStatusOutside2xxIsAnAnswerThatIsNotOK() async throws {
         let missing = try await HTTPProbe.get(url: server.url + "/status/404", timeout: .seconds(5))
         #expect(!missing.ok)
         #expect(missing.status == 404)
         #expect(missing.failure == nil)
         #expect(missing.body == #"{"status":"as asked"}"#)
         let redirect = try await HTTPProbe.get(url: server.url + "/status/302", timeout: .seconds(5))
-        #expect(redirect.ok)
+        #expect(!redirect.ok)
+        #expect(redirect.status == 302 && redirect.failure == nil)
     }
 
     /// The server announces 8 KiB, sends 4 KiB and stalls for 10 s: only a probe that stops

@@ -8,7 +8,7 @@ struct ProbeFailureReasonTests {
     @Test func rawValuesAreTheSnakeCaseNamesRunbooksSee() {
         #expect(ProbeFailureReason.allCases.map(\.rawValue) == [
             "refused", "timed_out", "unreachable", "name_not_resolved", "temporary_failure", "reset", "tls",
-            "setup_failed", "cancelled", "too_large", "other",
+            "setup_failed", "cancelled", "too_large", "headers_too_large", "bad_chunked_encoding", "other",
         ])
     }
 

@@ -31,4 +31,57 @@ struct HostileAnswerTests {
         let message = try #require(outcome["message"].stringValue)
         #expect(message.contains("kafka.describe_cluster") && message.contains("nesting deeper than 200"), "\(message)")
     }
+
+    /// Runs `body` and returns what its last step returned, as a table.
+    func outcome(_ body: String, server: HostileServer? = nil) async throws -> LuaTable {
+        let record = try await run(runbookSource(body), configuration: server.map(configuration))
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        return try #require(record.events(.stepFinished).last?.result?.tableValue)
+    }
+
+    /// `max_body` was applied after the download: each probe buffered up to 64 MiB, then said
+    /// "response too large" even with `max_body = 10`.
+    @Test func probeHTTPOnAnEndlessBodyReturnsMaxBodyBytesMarkedTruncated() async throws {
+        let server = try HostileServer.http(body: .endless("0123456789abcdef"))
+        let result = try await outcome("""
+            step("probe", function()
+              local r = probe.http { url = "\(server.url)/", max_body = 10, timeout = 5 }
+              return { ok = r.ok, truncated = r.truncated, length = #r.body, reason = r.reason }
+            end)
+            """)
+        #expect(result["ok"] == true && result["truncated"] == true, "\(result)")
+        #expect(result["length"] == 10)
+    }
+
+    /// A 302 loop was `ok = true`: redirects are reported as such, with their `location`, and
+    /// never followed.
+    @Test func probeHTTPReportsARedirectWithItsLocationAndDoesNotFollowIt() async throws {
+        let server = try HostileServer.http(status: 302, headers: ["Location": "/again"], body: .bytes([]))
+        let result = try await outcome("""
+            step("probe", function()
+              local r = probe.http { url = "\(server.url)/", timeout = 5 }
+              return { ok = r.ok, status = r.status, location = r.location, reason = r.reason }
+            end)
+            """)
+        #expect(result["ok"] == false && result["status"] == 302, "\(result)")
+        #expect(result["location"] == "/again")
+        #expect(server.connections == 1)
+    }
+
+    /// Headers without end and a broken chunked body were both "connection reset".
+    @Test(arguments: [
+        (HostileServer.Step.send(Array("HTTP/1.1 200 OK\r\n".utf8)), HostileServer.Step.endless(Array("X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n".utf8)), "headers_too_large"),
+        (.send(Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)), .send(Array("zz\r\nhello\r\n0\r\n\r\n".utf8)), "bad_chunked_encoding"),
+    ])
+    func probeHTTPNamesMalformedAnswers(head: HostileServer.Step, rest: HostileServer.Step, reason: String) async throws {
+        let server = try HostileServer([.readUntil(Array("\r\n\r\n".utf8)), head, rest])
+        let result = try await outcome("""
+            step("probe", function()
+              local r = probe.http { url = "\(server.url)/", timeout = 5 }
+              return { ok = r.ok, reason = r.reason, error = r.error }
+            end)
+            """)
+        #expect(result["ok"] == false)
+        #expect(result["reason"] == .string(reason), "\(result)")
+    }
 }

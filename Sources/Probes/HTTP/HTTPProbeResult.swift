@@ -16,6 +16,11 @@ public struct HTTPProbeResult: Sendable, Equatable {
     /// Why no response arrived; nil when one did, whatever its status.
     public let failure: HTTPProbeFailure?
 
-    /// True when a response arrived with a status from 200 to 399 (redirects are not followed).
-    public var ok: Bool { failure == nil && (200..<400).contains(status ?? 0) }
+    /// Where a redirect (a 3xx status) points: its `Location` header. Redirects are reported,
+    /// never followed: a probe checks the URL it was given.
+    public var location: String? { (300..<400).contains(status ?? 0) ? headers["location"] : nil }
+
+    /// True when a response arrived with a 2xx status. A redirect is not ok: the URL asked
+    /// for did not answer with the thing itself.
+    public var ok: Bool { failure == nil && (200..<300).contains(status ?? 0) }
 }

@@ -13,6 +13,8 @@ extension ProbeFailureReason {
         case .setupFailed: self = .setupFailed
         case .cancelled: self = .cancelled
         case .responseTooLarge: self = .tooLarge
+        case .headersTooLarge: self = .headersTooLarge
+        case .badChunkedEncoding: self = .badChunkedEncoding
         case .other: self = .other
         }
     }

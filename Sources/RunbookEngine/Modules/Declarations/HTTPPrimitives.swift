@@ -43,12 +43,13 @@ enum HTTPPrimitives {
 struct HTTPProbeRecord: LuaRecord {
     static let recordName = "probe.HTTPResult"
     static let example = HTTPProbeRecord(
-        ok: true, url: "http://b-1:11001/metrics", status: 200, headers: ["content-type": "text/plain"], body: "...",
-        truncated: false, latencyMs: 4.2, reason: .refused, error: "connection refused")
+        ok: true, url: "http://b-1:11001/metrics", status: 200, headers: ["content-type": "text/plain"], location: "/login",
+        body: "...", truncated: false, latencyMs: 4.2, reason: .refused, error: "connection refused")
     let ok: Bool
     let url: String
     let status: Int?
     let headers: [String: String]
+    let location: String?
     let body: String
     let truncated: Bool
     let latencyMs: Double
@@ -58,7 +59,8 @@ struct HTTPProbeRecord: LuaRecord {
 
 extension HTTPProbeRecord {
     init(_ result: HTTPProbeResult) {
-        self.init(ok: result.ok, url: result.url, status: result.status, headers: result.headers, body: result.body,
+        self.init(ok: result.ok, url: result.url, status: result.status, headers: result.headers, location: result.location,
+                  body: result.body,
                   truncated: result.truncated, latencyMs: result.latencyMs, reason: result.failure?.reason,
                   error: result.failure?.description)
     }

@@ -56,7 +56,12 @@ extension LuaModule {
                           "The most body to return; more is cut and marked `truncated`"),
                 .optional("ca_file", .string, "A PEM file of CAs to trust instead of the system store"),
             ]), "What to fetch"),
-        ], returns: .record(HTTPProbeRecord.self), doc: "Sends a GET and reports status, headers and body.",
+        ], returns: .record(HTTPProbeRecord.self), doc: """
+            Sends a GET and reports status, headers and body. `ok` means a 2xx answer. Redirects are \
+            reported, never followed: a 3xx is not ok and gives its `location`. A body past `max_body` \
+            is cut while it is read and marked `truncated`; headers past 64 KiB fail with \
+            `reason = "headers_too_large"`, a malformed chunked body with `"bad_chunked_encoding"`.
+            """,
            example: #"probe.http { url = "http://b-1.demo:11001/metrics", timeout = 5 }"#) { arguments, services in
             try HTTPPrimitives.prepare(arguments, transport: services.http)
         },
