@@ -72,3 +72,27 @@ public struct LuaHostError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+/// What a host function's work throws when its answer would not fit in the run's memory,
+/// found before the answer is built in full: the run stops as any memory exhaustion does,
+/// exit 3, with this message after the function's name.
+public struct LuaAnswerTooLarge: Error, Sendable, CustomStringConvertible {
+    /// What was too large and by how much, such as "the answer needs more than 64 MiB".
+    public let message: String
+    /// The host function whose answer it was, once known.
+    public internal(set) var function: String?
+
+    /// An error saying `message`.
+    public init(_ message: String) { self.message = message }
+
+    public var description: String { function.map { "\($0): \(message)" } ?? message }
+}
+
+/// Bytes as people read them: "64 MiB", "1.5 MiB", "900 KiB".
+public func describeBytes(_ bytes: Int) -> String {
+    if bytes >= 1 << 20 {
+        let tenths = (bytes * 10 + (1 << 19)) >> 20
+        return tenths % 10 == 0 ? "\(tenths / 10) MiB" : "\(tenths / 10).\(tenths % 10) MiB"
+    }
+    return bytes >= 1 << 10 ? "\(bytes >> 10) KiB" : "\(bytes) bytes"
+}

@@ -58,6 +58,10 @@ public final class LuaHostFunction {
             switch try body(call) {
             case .values(let values):
                 if values.isEmpty { return 0 }
+                if let refusal = call.state.admit(values) {
+                    call.state.stop(.memory, message: "\(name): \(refusal)")
+                    throw LuaHostError(refusal)
+                }
                 guard lua_checkstack(L, Int32(clamping: values.count + 2)) != 0 else {
                     throw LuaHostError("too many results")
                 }
@@ -74,6 +78,7 @@ public final class LuaHostFunction {
             }
         } catch {
             lua_settop(L, 0)
+            if error is LuaAnswerTooLarge { call.state.stop(.memory, message: "\(name): \(error)") }
             let message = "\(name): \(error)"
             lua_pushstring(L, message)
             return CLUASHIM_RAISE
@@ -85,7 +90,14 @@ public final class LuaHostFunction {
         guard case .work(let work) = suspension else { return suspension }
         let name = self.name
         return .work {
-            do { return try await work() } catch { throw LuaHostError("\(name): \(error)") }
+            do {
+                return try await work()
+            } catch var error as LuaAnswerTooLarge {
+                error.function = name
+                throw error
+            } catch {
+                throw LuaHostError("\(name): \(error)")
+            }
         }
     }
 

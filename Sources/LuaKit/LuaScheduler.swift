@@ -46,6 +46,8 @@ public final class LuaScheduler {
         /// The results of the work of the host function named `function`.
         case values([LuaValue], function: String)
         case failure(String)
+        /// An answer that does not fit in the run's memory: the run stops with this message.
+        case tooLarge(String)
         case joined([Int])
     }
 
@@ -305,6 +307,7 @@ public final class LuaScheduler {
         setStatus(record, .ready)
         switch result {
         case .success(let values): queue.append((id, .values(values, function: function)))
+        case .failure(let error as LuaAnswerTooLarge): queue.append((id, .tooLarge(error.description)))
         case .failure(let error): queue.append((id, .failure(String(describing: error))))
         }
     }
@@ -336,6 +339,12 @@ public final class LuaScheduler {
             case .start(let count):
                 nargs = count
             case .values(let values, let function):
+                // The answer counts against the run's memory before it is pushed: pushing
+                // happens with the cap lifted, which would let any answer through.
+                if let refusal = state.admit(values) {
+                    nargs = stopForMemory(thread, "\(function): \(refusal)")
+                    break
+                }
                 let top = lua_gettop(thread)
                 do {
                     guard lua_checkstack(thread, Int32(clamping: values.count + 4)) != 0 else {
@@ -355,6 +364,8 @@ public final class LuaScheduler {
                 lua_pushboolean(thread, 0)
                 lua_pushstring(thread, message)
                 nargs = 2
+            case .tooLarge(let message):
+                nargs = stopForMemory(thread, message)
             case .joined(let children):
                 lua_pushboolean(thread, 1)
                 pushJoinResults(children, on: thread)
@@ -382,6 +393,14 @@ public final class LuaScheduler {
             if message.hasSuffix("stack overflow") { state.stop(.stackOverflow) }
             finish(record, ok: false, count: 0, message: message, traceback: traceback)
         }
+    }
+
+    /// Stops the run for memory with `message`, and hands the thread the error it raises.
+    private func stopForMemory(_ thread: OpaquePointer, _ message: String) -> Int32 {
+        state.stop(.memory, message: message)
+        lua_pushboolean(thread, 0)
+        lua_pushstring(thread, message)
+        return 2
     }
 
     /// The message and traceback of a coroutine that died with an error. Its stack is
@@ -469,7 +488,7 @@ public final class LuaScheduler {
     }
 
     private func stoppedOutcome(_ reason: LuaStopReason, main: LuaTaskID) -> LuaTaskOutcome {
-        var message = "run stopped: \(reason.rawValue)"
+        var message = state.stopMessage ?? "run stopped: \(reason.rawValue)"
         var traceback: String?
         if let record = records[main.rawValue], case .finished(false, _, let text?, let trace) = record.status {
             message = text

@@ -120,8 +120,42 @@ public final class LuaState {
     public var stopReason: LuaStopReason? { LuaStopReason(trip: run.pointee.tripped) }
 
     /// Stops the run for `reason`: from now on every Lua instruction raises.
-    public func stop(_ reason: LuaStopReason) {
-        if run.pointee.tripped == 0 { run.pointee.tripped = reason.trip }
+    ///
+    /// - Parameter message: what the run's outcome says, when the task that stopped it is
+    ///   not the one whose error ends the run.
+    public func stop(_ reason: LuaStopReason, message: String? = nil) {
+        guard run.pointee.tripped == 0 else { return }
+        run.pointee.tripped = reason.trip
+        stopMessage = message
+    }
+
+    /// What ``stop(_:message:)`` was told, for the run's outcome.
+    private(set) var stopMessage: String?
+
+    /// Bytes Lua may still allocate before the memory limit; nil without a limit.
+    public var memoryAvailable: Int? {
+        run.pointee.limit > 0 ? max(0, run.pointee.limit - run.pointee.used) : nil
+    }
+
+    /// The memory limit in bytes; 0 for none.
+    public var memoryLimit: Int { run.pointee.limit }
+
+    /// Holds values Swift is about to push against what the memory limit leaves free: values
+    /// are pushed with the cap lifted, which would let any answer through. Nil when they fit;
+    /// else the run is stopped for memory and this says why, for the function to raise.
+    func admit(_ values: [LuaValue]) -> String? {
+        guard let available = memoryAvailable else { return nil }
+        var needed = 0
+        for value in values {
+            needed += value.estimatedLuaBytes
+            guard needed <= available else {
+                needed = values.reduce(0) { $0 + $1.estimatedLuaBytes }
+                let message = "the answer needs about \(describeBytes(needed)) of Lua memory, "
+                    + "more than the run's memory limit of \(describeBytes(memoryLimit)) leaves free"
+                return message
+            }
+        }
+        return nil
     }
 
     /// The deadline on the monotonic clock, if the run has one.

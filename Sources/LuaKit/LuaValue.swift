@@ -159,3 +159,32 @@ extension LuaValue: CustomStringConvertible {
         }
     }
 }
+
+extension LuaValue {
+    /// About how many bytes Lua allocates to hold this value (64-bit Lua 5.4): a table's
+    /// header, array slots and hash nodes (rounded up to powers of two, as Lua sizes them),
+    /// and each string's header and bytes. Short string keys are not counted: Lua interns
+    /// them, so an answer's repeated field names cost once. What the memory limit is held
+    /// against before an answer is pushed.
+    public var estimatedLuaBytes: Int {
+        switch self {
+        case .nil, .boolean, .integer, .number: return 0
+        case .string(let text): return Self.stringBytes(text.utf8.count)
+        case .table(let table):
+            var total = 56 + 16 * Self.roundedUp(table.array.count) + 32 * Self.roundedUp(table.fields.count)
+            for value in table.array { total += value.estimatedLuaBytes }
+            for (key, value) in table.fields {
+                if case .string(let name) = key, name.utf8.count <= 40 {} else { total += key.estimatedLuaBytes }
+                total += value.estimatedLuaBytes
+            }
+            return total
+        }
+    }
+
+    /// What Lua allocates for a string of `count` bytes.
+    public static func stringBytes(_ count: Int) -> Int { 25 + count }
+
+    private static func roundedUp(_ count: Int) -> Int {
+        count <= 1 ? count : 1 << (Int.bitWidth - (count - 1).leadingZeroBitCount)
+    }
+}

@@ -21,6 +21,8 @@ public struct ProbeError: Error, Equatable, CustomStringConvertible {
         case scrapeStatus(url: String, status: Int)
         /// A scrape got no answer, too large an answer, or one that did not parse.
         case scrape(url: String, problem: String)
+        /// An exposition held more samples than the caller can take.
+        case tooManySamples(limit: Int)
     }
 
     private let kind: Kind
@@ -46,7 +48,14 @@ public struct ProbeError: Error, Equatable, CustomStringConvertible {
             return "\(url) answered HTTP \(status)"
         case let .scrape(url, problem):
             return "\(url): \(problem)"
+        case let .tooManySamples(limit):
+            return "the exposition has more than \(limit) samples"
         }
+    }
+
+    /// The sample limit passed, for an exposition that had more samples than its caller could take.
+    public var sampleLimit: Int? {
+        if case .tooManySamples(let limit) = kind { limit } else { nil }
     }
 
     static func exposition(line: Int, _ problem: String) -> ProbeError {
@@ -63,6 +72,10 @@ public struct ProbeError: Error, Equatable, CustomStringConvertible {
 
     static func chroot(_ path: String, _ problem: String) -> ProbeError {
         ProbeError(.chroot(path: path, problem: problem))
+    }
+
+    static func tooManySamples(_ limit: Int) -> ProbeError {
+        ProbeError(.tooManySamples(limit: limit))
     }
 
     static func argument(_ name: String, _ problem: String) -> ProbeError {

@@ -49,9 +49,9 @@ struct PrometheusTextTests {
         """#
 
     /// Returns the parse error's description, or `nil` when the body parses.
-    private func parseErrorDescription(_ body: String) -> String? {
+    private func parseErrorDescription(_ body: String, deadline: ContinuousClock.Instant? = nil) -> String? {
         do throws(ProbeError) {
-            _ = try PrometheusText(parsing: body)
+            _ = try PrometheusText(parsing: body, deadline: deadline)
             return nil
         } catch {
             return error.description
@@ -294,6 +294,27 @@ struct PrometheusTextTests {
     @Test(arguments: malformedLines)
     func malformedLineThrowsNamingLineNumberAndExpectation(line: String, problem: String) {
         #expect(parseErrorDescription(Self.validPrefix + line + "\nafter 1\n") == "line 4: " + problem)
+    }
+
+    /// Parsing counts against a scrape's timeout: a million-series scrape on `timeout = 2` once
+    /// took 5.2 s.
+    @Test func parsingStopsAtItsDeadline() {
+        let body = String(repeating: "a 1\n", count: 10_000)
+        #expect(parseErrorDescription(body, deadline: .now) == "line 4096: parsing did not finish within the timeout")
+        #expect((try? PrometheusText(parsing: body, deadline: .now + .seconds(60)))?.families.first?.samples.count == 10_000)
+    }
+
+    /// Past `maximumSamples` the parse stops with an error that says so, before holding them all.
+    @Test func parsingStopsPastTheSampleLimit() {
+        let body = String(repeating: "a 1\n", count: 100)
+        #expect(throws: ProbeError.self) { try PrometheusText(parsing: body, maximumSamples: 99) }
+        #expect((try? PrometheusText(parsing: body, maximumSamples: 100)) != nil)
+        do throws(ProbeError) {
+            _ = try PrometheusText(parsing: body, maximumSamples: 10)
+            Issue.record("no error past the sample limit")
+        } catch {
+            #expect(error.sampleLimit == 10)
+        }
     }
 
     @Test func typeLineAfterItsSamplesIsRejected() {

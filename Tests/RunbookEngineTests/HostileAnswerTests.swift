@@ -84,4 +84,71 @@ struct HostileAnswerTests {
         #expect(result["ok"] == false)
         #expect(result["reason"] == .string(reason), "\(result)")
     }
+
+    /// Runs `body` and expects the run to stop for memory with a reason naming `function`.
+    func expectMemoryStop(_ body: String, naming function: String, server: HostileServer? = nil) async throws {
+        let record = try await run(runbookSource(body), configuration: server.map(configuration))
+        #expect(record.result.exit == .limit, "\(record.result.message ?? "") \(record.events(.stepFinished).last?.result ?? .nil)")
+        let end = try #require(record.events(.runFinished).first)
+        #expect(end.exitCode == 3)
+        #expect(end.reason?.contains(function) == true, "\(end.reason ?? "")")
+        #expect(end.error?.contains(function) == true, "\(end.error ?? "")")
+    }
+
+    /// A primitive's answer was turned into Lua values with the memory cap lifted: a scrape of
+    /// 60 MB of `a 1` lines peaked at 8.1 GB. Now its samples count against the run's memory,
+    /// and past it the run stops, before the samples are all held.
+    @Test func aScrapeWithMoreSamplesThanTheRunsMemoryStopsTheRunNamingMetricsScrape() async throws {
+        let server = try HostileServer.http(body: .repeated("a 1\n", total: 12 << 20))
+        try await expectMemoryStop("""
+            local ok, err = pcall(metrics.scrape, "\(server.url)/metrics", 10)
+            step("after", function() return tostring(ok) .. " " .. tostring(err) end)
+            """, naming: "metrics.scrape")
+    }
+
+    /// `max_bytes` is read while the body arrives: an endless scrape ends at it, with an error.
+    @Test func aScrapeLongerThanMaxBytesIsAnErrorFoundWithoutReadingPastIt() async throws {
+        let server = try HostileServer.http(body: .endless("a 1\n"))
+        let result = try await outcome("""
+            step("scrape", function()
+              local ok, err = pcall(metrics.scrape, "\(server.url)/metrics", 10, 4096)
+              return { ok = ok, err = err }
+            end)
+            """)
+        #expect(result["ok"] == false)
+        #expect(result["err"].stringValue?.contains("larger than 4096 bytes") == true, "\(result)")
+    }
+
+    /// An AWS answer of 20 M empty objects took 2.1 GB and 51 s; now it is refused while its
+    /// grammar is checked, before any of it is built.
+    @Test func anAWSAnswerLargerThanTheRunsMemoryStopsTheRunNamingTheOperation() async throws {
+        let objects = "[" + String(repeating: "{},", count: 2_000_000) + "{}]"
+        let server = try HostileServer.http(headers: ["Content-Type": "application/json"], body: .bytes(Array(objects.utf8)))
+        try await expectMemoryStop("""
+            local ok, err = pcall(kafka.describe_cluster, "arn:aws:kafka:us-east-1:1:cluster/x/y")
+            step("after", function() return tostring(ok) .. " " .. tostring(err) end)
+            """, naming: "kafka.describe_cluster", server: server)
+    }
+
+    /// Results of functions that answer at once count too: `json.decode` of a string that fits
+    /// makes a table that does not.
+    @Test func aDecodedValueLargerThanTheRunsMemoryStopsTheRunNamingJSONDecode() async throws {
+        try await expectMemoryStop("""
+            local text = "[" .. string.rep("{},", 1000000) .. "{}]"
+            local ok, err = pcall(json.decode, text)
+            step("after", function() return tostring(ok) .. " " .. tostring(err) end)
+            """, naming: "json.decode")
+    }
+
+    /// An answer that fits is untouched by the rule.
+    @Test func anAnswerThatFitsPassesTheMemoryRule() async throws {
+        let server = try HostileServer.http(body: .repeated("a 1\n", total: 40_000))
+        let result = try await outcome("""
+            step("scrape", function()
+              local families = metrics.scrape("\(server.url)/metrics", 10)
+              return { samples = #families[1].samples }
+            end)
+            """)
+        #expect(result["samples"] == 10_000)
+    }
 }

@@ -30,11 +30,16 @@ public enum PrometheusScrape {
     ///   - timeout: the most the whole exchange may take.
     ///   - transport: how the request goes out; tests and dry runs may pass their own.
     ///   - maxBytes: the most body read; a longer body is an error, found without reading past it.
+    ///   - maximumSamples: the most samples taken, as ``PrometheusText/init(parsing:maximumSamples:deadline:)``.
     /// - Throws: ``ProbeError`` naming the URL: for bad arguments (before any I/O), no answer,
-    ///   a status other than 200, a body over `maxBytes`, or a line that does not parse.
+    ///   a status other than 200, a body over `maxBytes`, a line that does not parse, or parsing
+    ///   past the timeout, which covers the exchange and the parse together. Past
+    ///   `maximumSamples` the error has a ``ProbeError/sampleLimit``.
     public static func scrape(
-        url: String, timeout: Duration, transport: any HTTPTransport = CurlTransport.shared, maxBytes: Int = defaultMaxBytes
+        url: String, timeout: Duration, transport: any HTTPTransport = CurlTransport.shared, maxBytes: Int = defaultMaxBytes,
+        maximumSamples: Int? = nil
     ) async throws(ProbeError) -> PrometheusText {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
         try validate(url: url, maxBytes: maxBytes)
         let response: HTTPResponse
         do {
@@ -48,7 +53,10 @@ public enum PrometheusScrape {
             throw .scrape(url, "the body is larger than \(maxBytes) bytes")
         }
         do {
-            return try PrometheusText(parsing: String(decoding: response.body, as: UTF8.self))
+            return try PrometheusText(parsing: String(decoding: response.body, as: UTF8.self), maximumSamples: maximumSamples,
+                                      deadline: deadline)
+        } catch where error.sampleLimit != nil {
+            throw error
         } catch {
             throw .scrape(url, error.description)
         }

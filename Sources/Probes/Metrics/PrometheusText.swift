@@ -19,19 +19,35 @@ public struct PrometheusText: Sendable, Hashable {
 
     /// Parses a Prometheus text exposition body.
     ///
-    /// - Parameter body: The HTTP response body, for example of `GET /metrics`.
-    /// - Throws: ``ProbeError`` naming the line number and the problem when a line is malformed.
-    public init(parsing body: String) throws(ProbeError) {
+    /// - Parameters:
+    ///   - body: The HTTP response body, for example of `GET /metrics`.
+    ///   - maximumSamples: the most samples taken; more is an error, found before they are all
+    ///     held, so a caller bounds the memory a hostile endpoint can make it use.
+    ///   - deadline: parsing a large body takes time; past this instant it stops with an error.
+    /// - Throws: ``ProbeError`` naming the line number and the problem when a line is malformed,
+    ///   one with a ``ProbeError/sampleLimit`` past `maximumSamples`, or one saying parsing ran
+    ///   past `deadline`.
+    public init(parsing body: String, maximumSamples: Int? = nil, deadline: ContinuousClock.Instant? = nil) throws(ProbeError) {
         var builder = FamilyBuilder()
         let bytes = Array(body.utf8)
         var lineStart = 0
         var lineNumber = 1
+        var samples = 0
         while lineStart <= bytes.count {
             var lineEnd = lineStart
             while lineEnd < bytes.count, bytes[lineEnd] != ASCII.newline {
                 lineEnd += 1
             }
-            try Self.parseLine(bytes[lineStart..<lineEnd], number: lineNumber, into: &builder)
+            let added = try Self.parseLine(bytes[lineStart..<lineEnd], number: lineNumber, into: &builder)
+            if added {
+                samples += 1
+                if let maximumSamples, samples > maximumSamples { throw .tooManySamples(maximumSamples) }
+            }
+            // The clock is read every few thousand lines: often enough to stop within
+            // milliseconds, rarely enough not to show in a profile.
+            if let deadline, lineNumber & 4095 == 0, ContinuousClock.now >= deadline {
+                throw .exposition(line: lineNumber, "parsing did not finish within the timeout")
+            }
             lineStart = lineEnd + 1
             lineNumber += 1
         }
@@ -67,23 +83,25 @@ public struct PrometheusText: Sendable, Hashable {
 // MARK: - Line parsing
 
 extension PrometheusText {
+    /// Parses one line; true when it was a sample.
     private static func parseLine(
         _ rawLine: ArraySlice<UInt8>,
         number: Int,
         into builder: inout FamilyBuilder
-    ) throws(ProbeError) {
+    ) throws(ProbeError) -> Bool {
         var line = rawLine
         while let last = line.last, last == ASCII.carriageReturn || ASCII.isBlank(last) {
             line.removeLast()
         }
         var cursor = LineCursor(bytes: line, lineNumber: number)
         cursor.skipBlanks()
-        guard let first = cursor.current else { return }
+        guard let first = cursor.current else { return false }
         if first == ASCII.hash {
             try parseComment(&cursor, into: &builder)
-        } else {
-            try parseSample(&cursor, into: &builder)
+            return false
         }
+        try parseSample(&cursor, into: &builder)
+        return true
     }
 
     private static func parseComment(_ cursor: inout LineCursor, into builder: inout FamilyBuilder) throws(ProbeError) {
@@ -295,19 +313,21 @@ private struct FamilyBuilder {
 
     mutating func add(_ sample: MetricSample, line: Int) throws(ProbeError) {
         let index = familyIndex(forSample: sample.name)
-        let family = entries[index].family
-        switch family.type {
+        // The type and name only: a copy of the family would share its samples, and the
+        // append below would then copy them all, making a parse quadratic.
+        let (type, familyName) = (entries[index].family.type, entries[index].family.name)
+        switch type {
         case .histogram:
-            if sample.name == family.name + "_bucket" {
+            if sample.name == familyName + "_bucket" {
                 try Self.requireFloatLabel("le", on: sample, kind: "histogram bucket", line: line)
-            } else if sample.name == family.name {
+            } else if sample.name == familyName {
                 throw .exposition(
                     line: line,
-                    "expected \"_bucket\", \"_sum\" or \"_count\" suffix on sample of histogram \(quoted(family.name))"
+                    "expected \"_bucket\", \"_sum\" or \"_count\" suffix on sample of histogram \(quoted(familyName))"
                 )
             }
         case .summary:
-            if sample.name == family.name {
+            if sample.name == familyName {
                 try Self.requireFloatLabel("quantile", on: sample, kind: "summary quantile", line: line)
             }
         case .counter, .gauge, .untyped:

@@ -270,7 +270,10 @@ public struct Engine: Sendable {
             case .instructions: text = "instruction budget of \(limits.instructions) exhausted (a loop that never ends?)"
             case .deadline: text = "run timed out after \(formatSeconds(limits.timeout.map(seconds(of:)) ?? 0)); raise it with --timeout or limits.timeout"
             case .cancelled: text = "cancelled"
-            case .memory: text = "memory limit of \(limits.memoryBytes >> 20) MiB reached (peak \(lua.peakMemory >> 20) MiB)"
+            case .memory:
+                text = "memory limit of \(limits.memoryBytes >> 20) MiB reached (peak \(lua.peakMemory >> 20) MiB)"
+                    // An answer refused before it was built says which function it was.
+                    + (error.message.contains("run stopped: ") ? "" : "; " + error.message)
             case .stackOverflow: text = "stack overflow: recursion too deep"
             case .tooManyTasks: text = "too many concurrent tasks"
             }

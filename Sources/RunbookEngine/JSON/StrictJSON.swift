@@ -14,10 +14,13 @@ enum StrictJSON {
 
     /// The Lua value of `text`.
     ///
-    /// - Throws: ``LuaHostError`` saying what is wrong and at which byte.
-    static func decode(_ bytes: some Collection<UInt8>) throws -> LuaValue {
+    /// - Parameter budget: the most Lua memory the value may take, estimated while the
+    ///   grammar is checked, before anything is built; nil for no limit.
+    /// - Throws: ``LuaHostError`` saying what is wrong and at which byte, or
+    ///   ``LuaAnswerTooLarge`` past `budget`.
+    static func decode(_ bytes: some Collection<UInt8>, budget: Int? = nil) throws -> LuaValue {
         let data = Data(bytes)
-        var checker = Checker(bytes: Array(data))
+        var checker = Checker(bytes: Array(data), budget: budget ?? .max)
         try checker.document()
         do {
             return try JSONDecoder().decode(LuaValue.self, from: data)
@@ -54,8 +57,25 @@ enum StrictJSON {
     /// A recursive-descent check of RFC 8259's grammar.
     private struct Checker {
         let bytes: [UInt8]
+        /// The most Lua memory the value may take, and about how much it takes so far, counted
+        /// as ``LuaValue/estimatedLuaBytes`` counts (without rounding tables up).
+        let budget: Int
+        var luaBytes = 0
         var position = 0
         var depth = 0
+
+        init(bytes: [UInt8], budget: Int) {
+            self.bytes = bytes
+            self.budget = budget
+        }
+
+        private mutating func count(_ bytes: Int) throws {
+            luaBytes += bytes
+            guard luaBytes <= budget else {
+                throw LuaAnswerTooLarge("the answer (\(describeBytes(self.bytes.count)) of JSON) needs more Lua memory "
+                    + "than the run's memory limit leaves free (\(describeBytes(budget)))")
+            }
+        }
 
         mutating func document() throws {
             skipSpace()
@@ -85,7 +105,7 @@ enum StrictJSON {
             switch current {
             case UInt8(ascii: "{"): try object()
             case UInt8(ascii: "["): try array()
-            case UInt8(ascii: "\""): _ = try string()
+            case UInt8(ascii: "\""): try count(LuaValue.stringBytes(try string().count))
             case UInt8(ascii: "t"): try expect("true")
             case UInt8(ascii: "f"): try expect("false")
             case UInt8(ascii: "n"): try expect("null")
@@ -110,6 +130,7 @@ enum StrictJSON {
                     checker.position = keyStart
                     throw checker.fail("duplicate key \(String(decoding: key, as: UTF8.self).debugDescription)")
                 }
+                try checker.count(32)
                 checker.skipSpace()
                 guard checker.current == UInt8(ascii: ":") else { throw checker.fail("expected ':'") }
                 checker.position += 1
@@ -119,12 +140,16 @@ enum StrictJSON {
         }
 
         private mutating func array() throws {
-            try sequence(closedBy: "]") { checker in try checker.value() }
+            try sequence(closedBy: "]") { checker in
+                try checker.count(16)
+                try checker.value()
+            }
         }
 
         /// `[` or `{`, then elements separated by commas, then `close`: no trailing comma.
         private mutating func sequence(closedBy close: Unicode.Scalar, _ element: (inout Checker) throws -> Void) throws {
             try nest()
+            try count(56)
             position += 1
             skipSpace()
             if current == UInt8(ascii: close) {

@@ -9,6 +9,12 @@ public struct Arguments: Sendable {
     /// Name and value pairs: a handful, so a search beats hashing on every call.
     private var entries: [(name: String, value: LuaValue)] = []
 
+    /// The most Lua memory the call's answer may take: what the run's memory limit leaves
+    /// free when the call is made; nil without a limit. A function whose answer can be large
+    /// checks it while building the answer and throws ``LuaAnswerTooLarge`` past it, so that
+    /// a hostile peer cannot make the process hold what the run may not.
+    public internal(set) var answerLimit: Int?
+
     init(capacity: Int) { entries.reserveCapacity(capacity) }
 
     mutating func set(_ name: String, _ value: LuaValue) {
@@ -86,6 +92,7 @@ enum ArgumentChecker {
             throw LuaHostError("expected at most \(parameters.count) argument\(parameters.count == 1 ? "" : "s"), got \(call.count)")
         }
         var checked = Arguments(capacity: parameters.count + 4)
+        checked.answerLimit = call.state.memoryAvailable
         for index in parameters.indices.lazy.map({ $0 + 1 }) {
             let parameter = parameters[index - 1]
             // Functions cannot cross into Swift, and an untouched table need not: both are

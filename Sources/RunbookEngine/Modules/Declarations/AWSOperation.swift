@@ -16,6 +16,7 @@ extension ModuleFunction {
                           returns: .table("the \(operation) answer, with the wire member names of the AWS API reference"),
                           doc: doc, example: example) { arguments, services in
             let request = try build(arguments)
+            let answerLimit = arguments.answerLimit
             var shown = LuaTable(fields: ["method": .string(request.method), "path": .string(request.path)])
             if !request.query.isEmpty { shown.fields["query"] = .string(request.query) }
             if !request.body.isEmpty {
@@ -29,8 +30,10 @@ extension ModuleFunction {
                         durationMs: milliseconds(attempt.duration), retryAfterMs: attempt.retryAfter.map(milliseconds)))
                 }
                 do {
-                    let value = response.body.isEmpty ? LuaValue.table(LuaTable()) : try StrictJSON.decode(response.body)
+                    let value = response.body.isEmpty ? LuaValue.table(LuaTable()) : try StrictJSON.decode(response.body, budget: answerLimit)
                     return PrimitiveResult(value, requestID: response.requestID)
+                } catch let error as LuaAnswerTooLarge {
+                    throw error
                 } catch {
                     throw LuaHostError("\(client.service).\(request.operation): the answer is \(error) (request id \(response.requestID ?? "none"))")
                 }

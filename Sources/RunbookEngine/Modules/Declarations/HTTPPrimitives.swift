@@ -31,12 +31,25 @@ enum HTTPPrimitives {
     static func scrape(_ arguments: Arguments, transport: any HTTPTransport) throws -> PreparedCall {
         let url = try arguments.string("url")
         let timeout = try arguments.duration("timeout")
-        try PrometheusScrape.validate(url: url)
-        return PreparedCall(request: ["method": "GET", "url": .string(url)], target: url) { _ in
-            let parsed = try await PrometheusScrape.scrape(url: url, timeout: timeout, transport: transport)
+        let maxBytes = Int(try arguments.integer("max_bytes"))
+        try PrometheusScrape.validate(url: url, maxBytes: maxBytes)
+        let limit = arguments.answerLimit
+        return PreparedCall(request: ["method": "GET", "url": .string(url), "max_bytes": .integer(Int64(maxBytes))], target: url) { _ in
+            let parsed: PrometheusText
+            do {
+                parsed = try await PrometheusScrape.scrape(url: url, timeout: timeout, transport: transport, maxBytes: maxBytes,
+                                                           maximumSamples: limit.map { $0 / minimumSampleBytes })
+            } catch let error as ProbeError where error.sampleLimit != nil {
+                throw LuaAnswerTooLarge("\(url) has more than \(error.sampleLimit ?? 0) samples, which need more Lua memory "
+                    + "than the run's memory limit leaves free (\(describeBytes(limit ?? 0)))")
+            }
             return PrimitiveResult(try LuaEncoder().encode(parsed.families.map(MetricFamilyRecord.init)))
         }
     }
+
+    /// The least Lua memory one scraped sample takes: its table of four fields and its
+    /// labels table, strings aside.
+    static let minimumSampleBytes = 56 + 4 * 32 + 56
 }
 
 /// `probe.http`'s answer.

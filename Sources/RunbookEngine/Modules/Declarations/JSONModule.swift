@@ -11,7 +11,7 @@ extension LuaModule {
         },
         .pure("decode", parameters: [.required("text", .string, "JSON text")], returns: .any,
               doc: "The Lua value of JSON text, as RFC 8259 writes it: trailing commas, duplicate keys and nesting past 200 are errors; `null` becomes nil.", example: #"json.decode('{"ok": true}').ok"#) { arguments in
-            try StrictJSON.decode(try arguments.string("text").utf8)
+            try StrictJSON.decode(try arguments.string("text").utf8, budget: arguments.answerLimit)
         },
     ])
 }

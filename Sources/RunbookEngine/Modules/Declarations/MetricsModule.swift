@@ -15,8 +15,14 @@ extension LuaModule {
         },
         .primitive("scrape", effect: .probe, operation: "Scrape", parameters: [
             .required("url", .string, "An http:// or https:// URL"), timeout,
+            .optional("max_bytes", .integer(1...Int64(HTTPPrimitives.maxBodyLimit)), default: .integer(Int64(PrometheusScrape.defaultMaxBytes)),
+                      "The most body read; a longer one is an error, found without reading past it"),
         ], returns: .list(.record(MetricFamilyRecord.self)),
-           doc: "GETs a Prometheus endpoint and parses it as `metrics.parse` does; a failed scrape is an error.",
+           doc: """
+            GETs a Prometheus endpoint and parses it as `metrics.parse` does; a failed scrape is an error. \
+            The timeout covers the exchange and the parse. The samples count against the run's memory: \
+            more than it leaves free ends the run, as running out of memory does.
+            """,
            example: #"metrics.scrape("http://b-1.demo:11002/metrics")"#) { arguments, services in
             try HTTPPrimitives.scrape(arguments, transport: services.http)
         },
