@@ -1,4 +1,5 @@
 import AWSKit
+import HTTPClient
 import Foundation
 import Synchronization
 import Testing
@@ -39,6 +40,25 @@ struct AWSServiceClientTests {
         #expect(attempts.all.map(\.error) == ["ThrottlingException", "ThrottlingException", nil])
         #expect(attempts.all.map(\.status) == [429, 429, 200])
         #expect(attempts.all[0].retryAfter != nil && attempts.all[2].retryAfter == nil)
+    }
+
+    /// An answer dripping a byte a second once held a call for three attempts of 30 s: the
+    /// call's total timeout bounds every attempt and every wait together.
+    @Test func aCallEndsAtItsTotalTimeoutAcrossAttempts() async throws {
+        let drip = try HostileServer.http(body: .drip(Array(repeating: UInt8(ascii: "x"), count: 100), every: .milliseconds(500)))
+        var client = AWSServiceClient(
+            service: "kafka", signingName: "kafka", region: "us-east-1", endpoint: try #require(URL(string: drip.url)),
+            credentials: { AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: Self.secret) })
+        client.retry = RetryPolicy(callTimeout: .seconds(2))
+        let attempts = Attempts()
+        let started = ContinuousClock.now
+        await #expect(throws: HTTPTransportError.self) {
+            try await client.send(operation: "DescribeCluster", method: "GET", path: "/", timeout: .milliseconds(1500), onAttempt: attempts.add)
+        }
+        let took = ContinuousClock.now - started
+        #expect(took < .seconds(3), "the call took \(took)")
+        #expect(attempts.all.count >= 1 && attempts.all.allSatisfy { $0.error == "timed out" }, "\(attempts.all.map(\.error))")
+        #expect(attempts.all.last?.retryAfter == nil)
     }
 
     @Test func givesUpAfterThreeAttemptsWithTheServiceError() async throws {

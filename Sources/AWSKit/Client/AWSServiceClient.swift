@@ -72,11 +72,13 @@ public struct AWSServiceClient: Sendable {
     }
 
     /// Signs and sends one call, retrying throttling, transient errors, 5xx and broken
-    /// connections up to ``RetryPolicy/maxAttempts`` while the retry quota allows.
+    /// connections up to ``RetryPolicy/maxAttempts`` while the retry quota allows, all within
+    /// ``RetryPolicy/callTimeout``.
     ///
     /// - Parameters:
     ///   - path: the path as sent, its labels already percent-encoded.
     ///   - query: the encoded query, without `?`.
+    ///   - timeout: the most one attempt may take, within the call's ``RetryPolicy/callTimeout``.
     ///   - onAttempt: called as each attempt ends.
     /// - Throws: ``AWSServiceError`` for an error answer, ``HTTPTransportError`` when no
     ///   answer came, `AWSError` when the request cannot be signed, or the credential
@@ -93,6 +95,7 @@ public struct AWSServiceClient: Sendable {
         }
         var spent = 0
         var attempt = 0
+        let deadline = ContinuousClock.now.advanced(by: retry.callTimeout)
         while true {
             attempt += 1
             let started = ContinuousClock.now
@@ -103,7 +106,8 @@ public struct AWSServiceClient: Sendable {
             let requestID: String?
             do {
                 let response = try await transport.send(HTTPRequest(
-                    method: method, url: url.absoluteString, headers: request.headers, body: body, timeout: timeout))
+                    method: method, url: url.absoluteString, headers: request.headers, body: body,
+                    timeout: min(timeout, max(.milliseconds(1), deadline - started))))
                 if (200..<300).contains(response.status) {
                     let id = AWSServiceError.requestID(of: response)
                     onAttempt(AWSAttempt(number: attempt, status: response.status, error: nil, requestID: id,
@@ -120,9 +124,11 @@ public struct AWSServiceClient: Sendable {
                 ?? (failure as? HTTPTransportError)?.isTransient ?? false
             let timedOut = (failure as? HTTPTransportError)?.kind == .timedOut
             var delay: Duration?
-            if retryable, attempt < retry.maxAttempts, let cost = await quota.acquire(timeout: timedOut) {
+            let backoff = retry.backoff(after: attempt)
+            if retryable, attempt < retry.maxAttempts, ContinuousClock.now.advanced(by: backoff) < deadline,
+               let cost = await quota.acquire(timeout: timedOut) {
                 spent += cost
-                delay = retry.backoff(after: attempt)
+                delay = backoff
             }
             let code = (failure as? AWSServiceError)?.code ?? (failure as? HTTPTransportError)?.kind.rawValue
             onAttempt(AWSAttempt(number: attempt, status: status, error: code, requestID: requestID,

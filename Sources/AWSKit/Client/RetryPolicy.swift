@@ -8,11 +8,18 @@ public struct RetryPolicy: Sendable {
     public var maxAttempts: Int
     /// The largest delay between two attempts.
     public var maxBackoff: Duration
+    /// The most a whole call may take, every attempt and every wait included, as the SDKs'
+    /// total call timeout (the Java SDK's `apiCallTimeout`) bounds theirs. Each attempt gets
+    /// its own timeout or what is left of this, whichever is less, and no retry starts that
+    /// could not begin before it runs out. Without it, an answer dripping a byte a second
+    /// held a call for three attempts of 30 s.
+    public var callTimeout: Duration
 
-    /// Standard mode's numbers: 3 attempts, 20 s cap.
-    public init(maxAttempts: Int = 3, maxBackoff: Duration = .seconds(20)) {
+    /// Standard mode's numbers: 3 attempts, 20 s cap; and 60 s for a whole call.
+    public init(maxAttempts: Int = 3, maxBackoff: Duration = .seconds(20), callTimeout: Duration = .seconds(60)) {
         self.maxAttempts = max(1, maxAttempts)
         self.maxBackoff = maxBackoff
+        self.callTimeout = callTimeout
     }
 
     /// Error codes the SDKs treat as throttling.
