@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Text from a runbook or its parameters once reached the terminal and the report raw: ESC, OSC 52
 /// (write the clipboard), CR (overwrite a line) and HTML.
@@ -35,6 +36,31 @@ struct UntrustedTextTests {
                 #expect(result.stdout.contains("\\x1b]52;c;cGFyYW0=\\x07"), "\(result.stdout)")
                 #expect(result.stdout.contains("line\\n✓ ok fake"))
             }
+        }
+    }
+
+    /// A hostile AWS endpoint's request id, error type and message reached the terminal raw,
+    /// live and through `runbook log`.
+    @Test func awsProvidedStringsReachTheTerminalEscaped() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let body = Array(#"{"__type":"Bad\#u{1B}]0;T\#u{07}","message":"evil \#u{1B}[2J\#u{1B}]52;c;aGk=\#u{07} \#r✓ ok"}"#.utf8)
+        let server = try HostileServer([
+            .readUntil(Array("\r\n\r\n".utf8)),
+            .send(Array(("HTTP/1.1 400 Bad\r\nContent-Type: application/json\r\nx-amzn-RequestId: req\u{1B}]0;X\u{07}\rid\r\n"
+                + "x-amzn-ErrorType: Bad\u{1B}[31mType\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n").utf8) + body),
+        ])
+        let file = cli.write("aws.lua", """
+            return runbook { name = "cli.aws", version = "1.0.0", description = "asks a hostile endpoint",
+              run = function() step("describe", function() return kafka.describe_cluster("arn:aws:kafka:us-east-1:1:cluster/x/y") end) end }
+            """)
+        let environment = ["AWS_ACCESS_KEY_ID": "AKIDHOSTILE", "AWS_SECRET_ACCESS_KEY": "hostile-secret", "AWS_REGION": "us-east-1"]
+        let run = try await cli.run(environment: environment, "run", file, "--endpoint-url", server.url)
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("request id req\\x1b]0;X\\x07\\rid"), "\(run.stdout)")
+        let log = try await cli.run("log")
+        for output in [run.stdout, run.stderr, log.stdout, log.stderr] {
+            #expect(!output.contains("\u{1B}") && !output.contains("\u{07}") && !output.contains("\r"), "\(output)")
         }
     }
 
