@@ -21,6 +21,8 @@ extension LuaState {
             s.withUTF8 { bytes in
                 bytes.withMemoryRebound(to: CChar.self) { _ = lua_pushlstring(thread, $0.baseAddress, $0.count) }
             }
+        case .bytes(let bytes):
+            bytes.withUnsafeBytes { _ = lua_pushlstring(thread, $0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count) }
         case .table(let table):
             lua_createtable(thread, Int32(clamping: table.array.count), Int32(clamping: table.fields.count))
             for (offset, element) in table.array.enumerated() {

@@ -59,6 +59,10 @@ extension LuaValue: Codable {
         case .string(let s):
             var single = encoder.singleValueContainer()
             try single.encode(s)
+        case .bytes(let bytes):
+            // JSON holds text: bytes that are not UTF-8 are replaced, in the journal only.
+            var single = encoder.singleValueContainer()
+            try single.encode(String(decoding: bytes, as: UTF8.self))
         case .table(let table):
             if table.fields.isEmpty, !table.array.isEmpty {
                 var array = encoder.unkeyedContainer()

@@ -14,6 +14,9 @@ public enum LuaValue: Sendable, Hashable {
     case integer(Int64)
     case number(Double)
     case string(String)
+    /// A Lua string made in Swift from bytes that need not be UTF-8 (an HTTP body): pushed
+    /// byte for byte, since Lua strings are bytes. Values read from Lua are always `string`.
+    case bytes([UInt8])
     case table(LuaTable)
 }
 
@@ -65,7 +68,13 @@ public struct LuaTable: Sendable, Hashable {
 
 extension LuaValue {
     /// The string, if this is one.
-    public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    public var stringValue: String? {
+        switch self {
+        case .string(let s): s
+        case .bytes(let bytes): String(decoding: bytes, as: UTF8.self)
+        default: nil
+        }
+    }
     /// The number as an integer, if it has an exact integer value.
     public var intValue: Int64? {
         switch self {
@@ -99,7 +108,7 @@ extension LuaValue {
         case .nil: "nil"
         case .boolean: "boolean"
         case .integer, .number: "number"
-        case .string: "string"
+        case .string, .bytes: "string"
         case .table: "table"
         }
     }
@@ -154,6 +163,7 @@ extension LuaValue: CustomStringConvertible {
         case .integer(let i): String(i)
         case .number(let d): "\(d)"
         case .string(let s): "\"\(s)\""
+        case .bytes(let bytes): "\"\(String(decoding: bytes, as: UTF8.self))\""
         case .table(let t):
             "{" + (t.array.map(\.description) + t.fields.map { "[\($0.key)]=\($0.value)" }.sorted()).joined(separator: ", ") + "}"
         }
@@ -170,6 +180,7 @@ extension LuaValue {
         switch self {
         case .nil, .boolean, .integer, .number: return 0
         case .string(let text): return Self.stringBytes(text.utf8.count)
+        case .bytes(let bytes): return Self.stringBytes(bytes.count)
         case .table(let table):
             var total = 56 + 16 * Self.roundedUp(table.array.count) + 32 * Self.roundedUp(table.fields.count)
             for value in table.array { total += value.estimatedLuaBytes }

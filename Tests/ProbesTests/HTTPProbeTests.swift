@@ -19,7 +19,7 @@ struct HTTPProbeTests {
         #expect(result.url == server.url + "/echo")
         #expect(result.headers["x-test-header"] == "present")
         #expect(result.headers["content-type"] == "application/json")
-        #expect(result.body.contains(#"["X-Probe", "yes"]"#))
+        #expect(result.text.contains(#"["X-Probe", "yes"]"#))
         #expect(!result.truncated)
         #expect(result.latencyMs > 0)
     }
@@ -30,7 +30,7 @@ struct HTTPProbeTests {
         #expect(!missing.ok)
         #expect(missing.status == 404)
         #expect(missing.failure == nil)
-        #expect(missing.body == #"{"status":"as asked"}"#)
+        #expect(missing.text == #"{"status":"as asked"}"#)
         let redirect = try await HTTPProbe.get(url: server.url + "/status/302", timeout: .seconds(5))
         #expect(!redirect.ok)
         #expect(redirect.status == 302 && redirect.failure == nil)
@@ -42,7 +42,7 @@ struct HTTPProbeTests {
         let result = try await HTTPProbe.get(url: server.url + "/stall?bytes=4096&ms=10000", timeout: .seconds(5), maxBody: 100)
         #expect(result.ok)
         #expect(result.truncated)
-        #expect(result.body == String(repeating: "x", count: 100))
+        #expect(result.text == String(repeating: "x", count: 100))
         #expect(result.latencyMs < 5000)
     }
 
@@ -95,7 +95,7 @@ struct HTTPProbeTests {
     @Test func aBodyPastMaxBodyFromAnyTransportIsCut() async throws {
         let transport = CountingTransport(body: Array("0123456789".utf8))
         let result = try await HTTPProbe.get(url: "http://127.0.0.1:1/", timeout: .seconds(1), maxBody: 4, transport: transport)
-        #expect(result.body == "0123")
+        #expect(result.text == "0123")
         #expect(result.truncated)
         #expect(transport.count == 1)
     }
@@ -124,7 +124,7 @@ struct HTTPProbeTests {
         #expect(unverified.failure?.reason == .tls)
         #expect(verified.ok, "\(verified.failure?.description ?? "")")
         #expect(verified.status == 200)
-        #expect(verified.body.contains(#""path": "/echo""#))
+        #expect(verified.text.contains(#""path": "/echo""#))
         #expect(missingCA.failure?.reason == .setupFailed)
     }
 }

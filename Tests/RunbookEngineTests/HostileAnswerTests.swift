@@ -53,6 +53,24 @@ struct HostileAnswerTests {
         #expect(result["length"] == 10)
     }
 
+    /// Binary bodies were decoded lossily as UTF-8: the bytes were corrupted and `#body`
+    /// exceeded `max_body`. Lua strings are bytes, and the body arrives as sent.
+    @Test func probeHTTPReturnsABinaryBodyByteForByte() async throws {
+        let bytes: [UInt8] = [0xFF, 0x00, 0xC3, 0x28, 0x80, 0x41, 0xFE, 0xFF, 0x0A, 0xE2]
+        let server = try HostileServer.http(body: .bytes(bytes))
+        let result = try await outcome("""
+            step("probe", function()
+              local r = probe.http { url = "\(server.url)/", max_body = 8, timeout = 5 }
+              local codes = {}
+              for i = 1, #r.body do codes[i] = r.body:byte(i) end
+              return { length = #r.body, codes = table.concat(codes, ","), truncated = r.truncated }
+            end)
+            """)
+        #expect(result["length"] == 8)
+        #expect(result["codes"] == .string(bytes.prefix(8).map(String.init).joined(separator: ",")))
+        #expect(result["truncated"] == true)
+    }
+
     /// A 302 loop was `ok = true`: redirects are reported as such, with their `location`, and
     /// never followed.
     @Test func probeHTTPReportsARedirectWithItsLocationAndDoesNotFollowIt() async throws {

@@ -61,12 +61,12 @@ public enum HTTPProbe {
             // A transport that ignores maxBody (a test double, a recording) is held to it here.
             let body = response.body.prefix(maxBody)
             return HTTPProbeResult(
-                url: url, status: response.status, headers: names, body: String(decoding: body, as: UTF8.self),
+                url: url, status: response.status, headers: names, body: Array(body),
                 truncated: response.truncated || response.body.count > maxBody, latencyMs: elapsedMs(since: start), failure: nil)
         } catch {
             let failure = (error as? HTTPTransportError).map { HTTPProbeFailure(reason: ProbeFailureReason($0.kind), description: $0.description) }
                 ?? HTTPProbeFailure(reason: error is CancellationError ? .cancelled : .other, description: "\(error)")
-            return HTTPProbeResult(url: url, status: nil, headers: [:], body: "", truncated: false,
+            return HTTPProbeResult(url: url, status: nil, headers: [:], body: [], truncated: false,
                                    latencyMs: elapsedMs(since: start), failure: failure)
         }
     }

@@ -25,6 +25,7 @@ extension LuaValue {
         case .nil, .boolean: 5
         case .integer, .number: 12
         case .string(let s): s.utf8.count + 2
+        case .bytes(let bytes): bytes.count + 2
         case .table(let t):
             t.array.reduce(2) { $0 + $1.approximateSize + 1 }
                 + t.fields.reduce(0) { $0 + $1.key.approximateSize + $1.value.approximateSize + 2 }

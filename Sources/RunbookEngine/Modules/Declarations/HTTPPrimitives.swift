@@ -63,7 +63,8 @@ struct HTTPProbeRecord: LuaRecord {
     let status: Int?
     let headers: [String: String]
     let location: String?
-    let body: String
+    /// Lua strings are bytes: a binary body reaches Lua as sent.
+    let body: LuaValue
     let truncated: Bool
     let latencyMs: Double
     let reason: ProbeFailureReason?
@@ -73,7 +74,7 @@ struct HTTPProbeRecord: LuaRecord {
 extension HTTPProbeRecord {
     init(_ result: HTTPProbeResult) {
         self.init(ok: result.ok, url: result.url, status: result.status, headers: result.headers, location: result.location,
-                  body: result.body,
+                  body: .bytes(result.body),
                   truncated: result.truncated, latencyMs: result.latencyMs, reason: result.failure?.reason,
                   error: result.failure?.description)
     }

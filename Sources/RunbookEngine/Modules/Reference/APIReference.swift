@@ -174,7 +174,7 @@ struct APIReference {
         case .boolean: return "boolean"
         case .integer: return "integer"
         case .number: return "number"
-        case .string: return "string"
+        case .string, .bytes: return "string"
         case .table(let table):
             if described.maps.contains(notePath(path)) {
                 let element = table.fields.values.first.map { luaType($0, path: path + "{}", described: described, recordName: nil) } ?? "any"
