@@ -43,16 +43,12 @@ let package = Package(
             dependencies: ["CLua", "CLuaShim"],
             swiftSettings: swiftSettings
         ),
-        // Debian's libcurl4-openssl-dev; the shim wraps curl's variadic setopt and getinfo.
-        .systemLibrary(
-            name: "CCurl",
-            path: "Sources/CCurl",
-            pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]
-        ),
-        .target(name: "CCurlShim", dependencies: ["CCurl"], path: "Sources/CCurlShim"),
+        // libcurl, opened with dlopen at the first request (libcurl.so.4, Debian's libcurl4) and
+        // never linked, so a run without HTTP does not load it and its thirty libraries. The
+        // headers come from libcurl4-openssl-dev; the shim also wraps curl's variadic setopt and getinfo.
+        .target(name: "CCurlShim", path: "Sources/CCurlShim"),
         // HTTP over libcurl for AWSKit and Probes; the only module that imports curl.
-        .target(name: "HTTPClient", dependencies: ["CCurl", "CCurlShim"], swiftSettings: swiftSettings),
+        .target(name: "HTTPClient", dependencies: ["CCurlShim"], swiftSettings: swiftSettings),
         // posix_spawn with clean signal state and process groups: credential_process, luacheck, the tests' peers.
         .target(name: "Spawn", swiftSettings: swiftSettings),
         .target(name: "AWSKit", dependencies: ["COpenSSL", "HTTPClient", "Spawn"], swiftSettings: swiftSettings),

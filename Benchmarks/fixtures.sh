@@ -25,3 +25,13 @@ return runbook {
 LUA
   done
 }
+
+# DIR/logging.lua: one step that logs a line, the cold-start benchmark's trivial run.
+write_logging_runbook() {
+  cat > "$1/logging.lua" <<'LUA'
+return runbook {
+  name = "bench.logging", version = "1.0.0", description = "One step that logs",
+  run = function() step("say hello", function() log.info("hello") end) end,
+}
+LUA
+}

@@ -34,6 +34,10 @@ hyperfine -N --warmup 5 --runs 50 --style basic \
   "lua5.4 $work/plain.lua"
 echo
 
+echo "## Cold start: a trivial run and --version against Swift hellos with and without Foundation"
+bash Benchmarks/cold_start.sh 50 | tail -n +2
+echo
+
 echo "## runbook list over 200 runbooks, against lua5.4 loading the same 200 files"
 write_many_runbooks "$work"
 cat > "$work/load-all.lua" <<'LUA'

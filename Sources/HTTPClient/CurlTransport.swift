@@ -1,4 +1,3 @@
-internal import CCurl
 internal import CCurlShim
 import Foundation
 import Synchronization
@@ -28,7 +27,8 @@ public final class CurlTransport: HTTPTransport {
     private let started = Mutex<CurlLoop?>(nil)
 
     /// A transport with its own event-loop thread, started at the first request: a process
-    /// that makes no request does not pay for initialising curl and OpenSSL.
+    /// that makes no request does not pay for loading libcurl (it is opened with `dlopen`
+    /// then) and initialising curl and OpenSSL.
     public init() {}
 
     private var loop: CurlLoop {
@@ -99,16 +99,21 @@ final class CurlLoop: @unchecked Sendable {
         var cancelled: [ObjectIdentifier] = []
     }
 
-    private static let globalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_ALL)) }()
-
     private let multi: UnsafeMutableRawPointer?
+    /// Why there is no multi handle: libcurl could not be loaded or started.
+    private let failure: String
     private let inbox = Mutex(Inbox())
     // Loop thread only.
     private var active: [ObjectIdentifier: CurlTransfer] = [:]
 
     init() {
-        CurlLoop.globalInit
-        multi = curl_multi_init()
+        if let error = ccurl_load() {
+            multi = nil
+            failure = String(cString: error)
+        } else {
+            multi = ccurl_multi_init()
+            failure = "libcurl could not start"
+        }
         if let multi {
             _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64)
             // A fixed cache: curl's default (4 per transfer in flight) shrinks after a burst
@@ -122,14 +127,14 @@ final class CurlLoop: @unchecked Sendable {
 
     func submit(_ transfer: CurlTransfer) {
         inbox.withLock { $0.submitted.append(transfer) }
-        if let multi { curl_multi_wakeup(multi) } else {
-            transfer.finish(.failure(HTTPTransportError(.setupFailed, "libcurl could not start")))
+        if let multi { ccurl_multi_wakeup(multi) } else {
+            transfer.finish(.failure(HTTPTransportError(.setupFailed, failure)))
         }
     }
 
     func cancel(_ transfer: CurlTransfer) {
         inbox.withLock { $0.cancelled.append(ObjectIdentifier(transfer)) }
-        if let multi { curl_multi_wakeup(multi) }
+        if let multi { ccurl_multi_wakeup(multi) }
     }
 
     private func run() {
@@ -151,21 +156,21 @@ final class CurlLoop: @unchecked Sendable {
                 end(transfer, on: multi, with: .failure(HTTPTransportError(.cancelled, "cancelled")))
             }
             var running: Int32 = 0
-            _ = curl_multi_perform(multi, &running)
+            _ = ccurl_multi_perform(multi, &running)
             var left: Int32 = 0
-            while let message = curl_multi_info_read(multi, &left) {
+            while let message = ccurl_multi_info_read(multi, &left) {
                 var code = CURLE_OK
                 guard let easy = ccurl_done_handle(message, &code),
                     let transfer = active.values.first(where: { $0.handle == easy })
                 else { continue }
                 end(transfer, on: multi, with: result(code, transfer))
             }
-            _ = curl_multi_poll(multi, nil, 0, 1000, nil)
+            _ = ccurl_multi_poll(multi, 1000)
         }
     }
 
     private func start(_ transfer: CurlTransfer, on multi: UnsafeMutableRawPointer) {
-        guard let easy = curl_easy_init() else {
+        guard let easy = ccurl_easy_init() else {
             transfer.finish(.failure(HTTPTransportError(.setupFailed, "libcurl could not make a handle")))
             return
         }
@@ -207,7 +212,7 @@ final class CurlLoop: @unchecked Sendable {
         var list: UnsafeMutablePointer<curl_slist>?
         let extra = request.headers.contains { $0.name.lowercased() == "content-type" } ? [] : ["Content-Type:"]
         for line in request.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:"] + extra {
-            list = curl_slist_append(list, line)
+            list = ccurl_slist_append(list, line)
         }
         transfer.headerList = list
         set(ccurl_easy_setopt_pointer(easy, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list)))
@@ -218,27 +223,27 @@ final class CurlLoop: @unchecked Sendable {
             transfer.finish(.failure(error))
             return
         }
-        let added = curl_multi_add_handle(multi, easy)
+        let added = ccurl_multi_add_handle(multi, easy)
         guard added == CURLM_OK else {
             // Not in the multi handle, so no completion message would ever finish it.
             cleanUp(transfer)
-            transfer.finish(.failure(HTTPTransportError(.setupFailed, "libcurl did not take the transfer: \(String(cString: curl_multi_strerror(added)))")))
+            transfer.finish(.failure(HTTPTransportError(.setupFailed, "libcurl did not take the transfer: \(String(cString: ccurl_multi_strerror(added)))")))
             return
         }
         active[ObjectIdentifier(transfer)] = transfer
     }
 
     private func end(_ transfer: CurlTransfer, on multi: UnsafeMutableRawPointer, with result: Result<HTTPResponse, any Error>) {
-        if let handle = transfer.handle { _ = curl_multi_remove_handle(multi, handle) }
+        if let handle = transfer.handle { _ = ccurl_multi_remove_handle(multi, handle) }
         active[ObjectIdentifier(transfer)] = nil
         cleanUp(transfer)
         transfer.finish(result)
     }
 
     private func cleanUp(_ transfer: CurlTransfer) {
-        if let handle = transfer.handle { curl_easy_cleanup(handle) }
+        if let handle = transfer.handle { ccurl_easy_cleanup(handle) }
         transfer.handle = nil
-        curl_slist_free_all(transfer.headerList)
+        ccurl_slist_free_all(transfer.headerList)
         transfer.headerList = nil
     }
 
@@ -266,7 +271,7 @@ final class CurlLoop: @unchecked Sendable {
         if code == CURLE_RECV_ERROR && detail.contains("chunked-encoding") {
             return HTTPTransportError(.badChunkedEncoding, "\(host(transfer)): \(detail)")
         }
-        let text = "\(host(transfer)): " + (detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
+        let text = "\(host(transfer)): " + (detail.isEmpty ? String(cString: ccurl_easy_strerror(code)) : detail)
         switch code {
         case CURLE_OPERATION_TIMEDOUT: return HTTPTransportError(.timedOut, text)
         case CURLE_COULDNT_CONNECT: return HTTPTransportError(.connectionRefused, text)

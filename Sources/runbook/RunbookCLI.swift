@@ -22,6 +22,9 @@ struct RunbookCLI: AsyncParsableCommand {
             3 a limit stopped the run (time, memory, instructions, cancel), 4 refused by a guardrail.
             """,
         version: "0.1.0",
+        // Each subcommand names itself in its configuration: without a name, ArgumentParser derives
+        // one with String(describing:) at every start, and each costs a scan of the runtime's
+        // protocol conformances.
         subcommands: [Run.self, List.self, Show.self, Validate.self, Log.self, Api.self, New.self]
     )
 

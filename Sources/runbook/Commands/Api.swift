@@ -4,6 +4,7 @@ import RunbookEngine
 extension RunbookCLI {
     struct Api: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "api",
             abstract: "Print the Lua API reference, editor annotations or a luacheck config, generated from the modules.",
             discussion: """
                 markdown  the reference for people (docs/lua-api.md is this output)

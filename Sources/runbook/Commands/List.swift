@@ -6,6 +6,7 @@ import RunbookEngine
 extension RunbookCLI {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List the runbooks: name, version and summary. Reads files only; no network.")
 
         @OptionGroup var global: GlobalOptions

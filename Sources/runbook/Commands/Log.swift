@@ -5,6 +5,7 @@ import RunbookEngine
 extension RunbookCLI {
     struct Log: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "log",
             abstract: "Show a past run from its journal (the last run by default).")
 
         @OptionGroup var global: GlobalOptions

@@ -5,6 +5,7 @@ import RunbookEngine
 extension RunbookCLI {
     struct New: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "new",
             abstract: "Write a runbook skeleton, with editor annotations and a .luarc.json for lua-language-server.",
             discussion: """
                 `runbook new msk.storage` writes runbooks/msk/storage.lua, and in the runbook folder

@@ -7,6 +7,7 @@ import RunbookEngine
 extension RunbookCLI {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run a runbook, live or as a dry run.",
             discussion: """
                 A dry run reads and probes live but changes nothing: every mutating call is

@@ -5,6 +5,7 @@ import RunbookEngine
 extension RunbookCLI {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show a runbook's description, parameters and triggers.")
 
         @OptionGroup var global: GlobalOptions

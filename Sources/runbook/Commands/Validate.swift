@@ -5,6 +5,7 @@ import RunbookEngine
 extension RunbookCLI {
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "validate",
             abstract: "Check runbook files: syntax, metadata, versions and unique names. For a runbook repo's CI.",
             discussion: """
                 Exits 0 when every file is valid, 2 otherwise. No runbook code beyond the file's top level runs.
