@@ -7,7 +7,7 @@ setup:
 	@bash scripts/setup.sh
 
 build: setup
-	swift build -c release --product runbook
+	bash scripts/build-release.sh runbook
 
 # The MSK runbooks against local AWS endpoints (moto, the MSK stand-in) on loopback.
 demo: build

@@ -12,7 +12,7 @@ source Benchmarks/fixtures.sh
 rounds=${1:-50}
 rev=${2:-}
 
-swift build -c release --product runbook >/dev/null
+bash scripts/build-release.sh runbook >/dev/null
 bin=$PWD/.build/release/runbook
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -38,7 +38,7 @@ rows=(
 if [ -n "$rev" ]; then
   base=$PWD/.build-compare/$(git rev-parse --short "$rev")
   [ -d "$base" ] || git worktree add --detach "$base" "$rev" >/dev/null
-  (cd "$base" && swift build -c release --product runbook >/dev/null)
+  bash scripts/build-release.sh runbook "$base" >/dev/null
   short=$(git rev-parse --short "$rev")
   rows+=("$short run=$base/.build/release/runbook run $work/logging.lua --no-color" "$short --version=$base/.build/release/runbook --version")
 fi

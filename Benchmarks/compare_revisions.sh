@@ -9,8 +9,8 @@ source Benchmarks/fixtures.sh
 rev=${1:-HEAD~1}
 base=$PWD/.build-compare/$(git rev-parse --short "$rev")
 [ -d "$base" ] || git worktree add --detach "$base" "$rev" >/dev/null
-(cd "$base" && swift build -c release --product runbook >/dev/null)
-swift build -c release --product runbook >/dev/null
+bash scripts/build-release.sh runbook "$base" >/dev/null
+bash scripts/build-release.sh runbook >/dev/null
 old=$base/.build/release/runbook
 new=$PWD/.build/release/runbook
 work=$(mktemp -d)

@@ -8,8 +8,8 @@ source Benchmarks/fixtures.sh
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y --no-install-recommends hyperfine lua5.4 >/dev/null; }
 command -v lua5.4 >/dev/null || apt-get install -y --no-install-recommends lua5.4 >/dev/null
 
-swift build -c release --product runbook >/dev/null
-swift build -c release --product bridge-bench >/dev/null
+bash scripts/build-release.sh runbook >/dev/null
+bash scripts/build-release.sh bridge-bench >/dev/null
 bin=$PWD/.build/release/runbook
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

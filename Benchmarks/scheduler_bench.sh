@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-}
 if [ -z "$bin" ]; then
-  swift build -c release --product runbook >/dev/null
+  bash scripts/build-release.sh runbook >/dev/null
   bin=$PWD/.build/release/runbook
 fi
 work=$(mktemp -d)

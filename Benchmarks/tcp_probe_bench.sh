@@ -8,7 +8,7 @@ if ! command -v nc >/dev/null 2>&1; then
     apt-get install -y netcat-openbsd >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y netcat-openbsd >/dev/null; }
 fi
 
-swift build -c release --product tcp-probe-bench >/dev/null
+bash scripts/build-release.sh tcp-probe-bench >/dev/null
 BIN=.build/release/tcp-probe-bench
 TARGETS=$(mktemp /tmp/tcp-probe-targets.XXXXXX)
 "$BIN" serve "$TARGETS" > "$TARGETS.log" &
@@ -23,7 +23,7 @@ echo "$SWIFT_OUT"
 SWIFT_MS=$(echo "$SWIFT_OUT" | sed -n 's/^wall_ms=//p')
 
 echo "== the same probes from one runbook: each(ports, probe.tcp, {concurrency = 1000})"
-swift build -c release --product runbook >/dev/null
+bash scripts/build-release.sh runbook >/dev/null
 RUNBOOK=$(mktemp -d)
 cat > "$RUNBOOK/probes.lua" <<'LUA'
 return runbook {
