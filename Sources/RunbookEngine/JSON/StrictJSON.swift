@@ -17,13 +17,20 @@ enum StrictJSON {
     /// - Throws: ``LuaHostError`` saying what is wrong and at which byte.
     static func decode(_ bytes: some Collection<UInt8>) throws -> LuaValue {
         let data = Data(bytes)
-        var checker = Checker(bytes: Array(data))
-        try checker.document()
+        try check(data)
         do {
             return try JSONDecoder().decode(LuaValue.self, from: data)
         } catch {
             throw LuaHostError("malformed JSON: \(describeDecodingError(error))")
         }
+    }
+
+    /// Checks `bytes` against RFC 8259's grammar, duplicate keys and the nesting cap, decoding nothing.
+    ///
+    /// - Throws: ``LuaHostError`` saying what is wrong and at which byte.
+    static func check(_ bytes: some Collection<UInt8>) throws {
+        var checker = Checker(bytes: Array(bytes))
+        try checker.document()
     }
 
     /// JSON text for `value`, keys sorted so output is stable.
