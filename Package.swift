@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "LuaKit", targets: ["LuaKit"]),
         // For the fuzz targets of Fuzz/, which live in a package of their own.
         .library(name: "Probes", targets: ["Probes"]),
+        .library(name: "AWSKit", targets: ["AWSKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

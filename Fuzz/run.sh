@@ -5,11 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-60}
-targets=(prometheus-text connection-strings)
+targets=(prometheus-text connection-strings kafka-codec jute-codec zookeeper-4lw aws-config sigv4 strict-json)
+# FUZZ_TARGETS="sigv4 strict-json" runs only those.
+if [ -n "${FUZZ_TARGETS:-}" ]; then read -r -a targets <<<"$FUZZ_TARGETS"; fi
 for target in "${targets[@]}"; do
   swift build -c release --product "fuzz-$target" -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld >/dev/null
 done
 mkdir -p crashes
+# Swift's own backtracer would take the crash signal before libFuzzer, and no input would be saved.
+export SWIFT_BACKTRACE=enable=no
 status=0
 for target in "${targets[@]}"; do
   work=$(mktemp -d)

@@ -54,8 +54,16 @@ extension LuaValue: Codable {
             try single.encode(i)
         case .number(let d):
             var single = encoder.singleValueContainer()
-            // JSON has no NaN or infinity; write them as strings rather than fail the journal.
-            if d.isFinite { try single.encode(d) } else { try single.encode("\(d)") }
+            if !d.isFinite {
+                // JSON has no NaN or infinity; write them as strings rather than fail the journal.
+                try single.encode("\(d)")
+            } else if d == d.rounded(), abs(d) >= 0x1p53, abs(d) < 0x1p63 {
+                // Past 2^53 the shortest form (9.211686018427387e+16) reads back as a different
+                // integer; the exact digits read back as the same number.
+                try single.encode(Int64(d))
+            } else {
+                try single.encode(d)
+            }
         case .string(let s):
             var single = encoder.singleValueContainer()
             try single.encode(s)

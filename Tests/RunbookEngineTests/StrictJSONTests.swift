@@ -36,6 +36,21 @@ struct StrictJSONTests {
         #expect(record.events(.stepFinished).last?.result == ["n": 4, "e": 25, "s": "xé\n", "d": true])
     }
 
+    /// Found by fuzz-strict-json: 92116860184273879.008 decoded to the float 92116860184273872,
+    /// which json.encode wrote as 9.211686018427387e+16 and json.decode read back as the integer
+    /// 92116860184273870.
+    @Test func jsonRoundTripKeepsIntegralFloatsPast2To53() async throws {
+        let record = try await run(runbookSource(#"""
+            step("round trip", function()
+              local x = json.decode("[92116860184273879.008]")[1]
+              local y = json.decode(json.encode({ x }))[1]
+              return { same = x == y, text = json.encode({ x }), big = json.decode(json.encode({ -2^62 }))[1] == -2^62 }
+            end)
+            """#))
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        #expect(record.events(.stepFinished).last?.result == ["same": true, "text": "[92116860184273872]", "big": true])
+    }
+
     @Test(arguments: ["0/0", "math.huge", "{ x = { -math.huge } }"])
     func jsonEncodeRefusesNaNAndInfinity(value: String) async throws {
         let record = try await run(runbookSource("json.encode(\(value))"))

@@ -44,6 +44,16 @@ enum FourLetterWords {
         var outstanding: Int?
         var znodeCount: Int?
         var connections: Int?
+
+        /// Takes each figure this one lacks from `more` (the `srvr` figures, completed from `mntr`).
+        mutating func fillGaps(from more: Figures) {
+            mode = mode ?? more.mode
+            version = version ?? more.version
+            latency = latency ?? more.latency
+            outstanding = outstanding ?? more.outstanding
+            znodeCount = znodeCount ?? more.znodeCount
+            connections = connections ?? more.connections
+        }
     }
 
     /// Parses `srvr` output:
@@ -111,6 +121,18 @@ enum FourLetterWords {
             release = release[..<dash]
         }
         return String(release.trimmingSpaces)
+    }
+}
+
+extension ZooKeeperServerStatus {
+    /// Sets the figures the status reports from four-letter-word answers.
+    mutating func take(_ figures: FourLetterWords.Figures) {
+        mode = figures.mode
+        version = figures.version
+        latency = figures.latency
+        outstandingRequests = figures.outstanding
+        znodeCount = figures.znodeCount
+        connections = figures.connections
     }
 }
 

@@ -155,24 +155,13 @@ public enum ZooKeeperProbe {
                 problems.append("`mntr` on \(server): \(text.trimmedWhitespace)")
             } else {
                 status.mntr = FourLetterWords.parseMntrPairs(text)
-                let more = FourLetterWords.figures(fromMntr: status.mntr)
-                figures.mode = figures.mode ?? more.mode
-                figures.version = figures.version ?? more.version
-                figures.latency = figures.latency ?? more.latency
-                figures.outstanding = figures.outstanding ?? more.outstanding
-                figures.znodeCount = figures.znodeCount ?? more.znodeCount
-                figures.connections = figures.connections ?? more.connections
+                figures.fillGaps(from: FourLetterWords.figures(fromMntr: status.mntr))
             }
         case .notWhitelisted: status.disabledFourLetterWords.append("mntr")
         case .failed(let error): problems.append(error.description)
         }
         status.fourLetterWordsAllowed = status.disabledFourLetterWords.isEmpty
-        status.mode = figures.mode
-        status.version = figures.version
-        status.latency = figures.latency
-        status.outstandingRequests = figures.outstanding
-        status.znodeCount = figures.znodeCount
-        status.connections = figures.connections
+        status.take(figures)
 
         switch await session {
         case .success(let timeoutMs):

@@ -60,14 +60,10 @@ struct ZooKeeperSession {
             }
             throw .connection(error, server: server, during: "Session handshake")
         }
-        var reader = JuteReader(reply)
         let timeOut: Int32
         let sessionId: Int64
         do {
-            _ = try reader.int("ConnectResponse.protocolVersion")
-            timeOut = try reader.int("ConnectResponse.timeOut")
-            sessionId = try reader.long("ConnectResponse.sessionId")
-            _ = try reader.buffer("ConnectResponse.passwd")
+            (timeOut, sessionId) = try decodeConnectResponse(reply)
         } catch {
             connection.close()
             throw .protocolError(server, error.message)
@@ -157,15 +153,14 @@ struct ZooKeeperSession {
                 throw .connection(error, server: server, during: what)
             }
             var reader = JuteReader(reply)
-            let replyXid: Int32
-            let err: Int32
+            let header: ReplyHeader
             do {
-                replyXid = try reader.int("ReplyHeader.xid")
-                _ = try reader.long("ReplyHeader.zxid")
-                err = try reader.int("ReplyHeader.err")
+                header = try ReplyHeader(&reader)
             } catch {
                 throw .protocolError(server, error.message)
             }
+            let replyXid = header.xid
+            let err = header.err
             // -1 is a watch notification, -2 a ping reply: not ours, keep reading.
             if replyXid == -1 || replyXid == -2 { continue }
             guard replyXid == xid else {
@@ -178,12 +173,49 @@ struct ZooKeeperSession {
 
     private static func readFrame(_ connection: ProbeConnection, server: HostPort,
                                   deadline: ContinuousClock.Instant) async throws -> [UInt8] {
-        var header = JuteReader(try await connection.read(exactly: 4, deadline: deadline))
-        let length = Int(try header.int("frame length"))
-        guard length >= 0, length <= maxFrame else {
-            throw ZooKeeperProbeError.protocolError(server, "frame length \(length) is outside 0-\(maxFrame)")
-        }
+        let length = try frameLength(try await connection.read(exactly: 4, deadline: deadline), server: server)
         return try await connection.read(exactly: length, deadline: deadline)
+    }
+
+    /// The length a reply's 4-byte prefix announces, checked against ``maxFrame``.
+    static func frameLength(_ prefix: [UInt8], server: HostPort) throws(ZooKeeperProbeError) -> Int {
+        var header = JuteReader(prefix)
+        let length: Int
+        do {
+            length = Int(try header.int("frame length"))
+        } catch {
+            throw .protocolError(server, error.message)
+        }
+        guard length >= 0, length <= maxFrame else {
+            throw .protocolError(server, "frame length \(length) is outside 0-\(maxFrame)")
+        }
+        return length
+    }
+
+    /// The negotiated timeout and session id of a ConnectResponse (the reply after its length prefix).
+    static func decodeConnectResponse(_ reply: [UInt8]) throws(JuteError) -> (timeOut: Int32, sessionId: Int64) {
+        var reader = JuteReader(reply)
+        _ = try reader.int("ConnectResponse.protocolVersion")
+        let timeOut = try reader.int("ConnectResponse.timeOut")
+        let sessionId = try reader.long("ConnectResponse.sessionId")
+        _ = try reader.buffer("ConnectResponse.passwd")
+        return (timeOut, sessionId)
+    }
+
+    /// The header every reply to a request starts with.
+    struct ReplyHeader {
+        /// The request's xid; -1 for a watch notification, -2 for a ping reply.
+        let xid: Int32
+        /// The transaction id the server had reached.
+        let zxid: Int64
+        /// 0, or one of ``ZooKeeperErrorCode``.
+        let err: Int32
+
+        init(_ reader: inout JuteReader) throws(JuteError) {
+            xid = try reader.int("ReplyHeader.xid")
+            zxid = try reader.long("ReplyHeader.zxid")
+            err = try reader.int("ReplyHeader.err")
+        }
     }
 }
 

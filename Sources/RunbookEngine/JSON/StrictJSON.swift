@@ -20,13 +20,20 @@ enum StrictJSON {
     ///   ``LuaAnswerTooLarge`` past `budget`.
     static func decode(_ bytes: some Collection<UInt8>, budget: Int? = nil) throws -> LuaValue {
         let data = Data(bytes)
-        var checker = Checker(bytes: Array(data), budget: budget ?? .max)
-        try checker.document()
+        try check(data, budget: budget)
         do {
             return try JSONDecoder().decode(LuaValue.self, from: data)
         } catch {
             throw LuaHostError("malformed JSON: \(describeDecodingError(error))")
         }
+    }
+
+    /// Checks `bytes` against RFC 8259's grammar, duplicate keys and the nesting cap, decoding nothing.
+    ///
+    /// - Throws: ``LuaHostError`` saying what is wrong and at which byte.
+    static func check(_ bytes: some Collection<UInt8>, budget: Int? = nil) throws {
+        var checker = Checker(bytes: Array(bytes), budget: budget ?? .max)
+        try checker.document()
     }
 
     /// JSON text for `value`, keys sorted so output is stable.
