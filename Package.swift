@@ -86,6 +86,13 @@ let package = Package(
             path: "Benchmarks/BridgeBench",
             swiftSettings: swiftSettings
         ),
+        // `make bench`: the engine's pattern matcher against Lua's own, in one process.
+        .executableTarget(
+            name: "pattern-bench",
+            dependencies: ["LuaKit", "CBenchSupport"],
+            path: "Benchmarks/PatternBench",
+            swiftSettings: swiftSettings
+        ),
         // `make bench`: 1,000 TCP probes against a serial nc loop.
         .executableTarget(
             name: "tcp-probe-bench",
