@@ -5,6 +5,10 @@ import Testing
 /// Pattern backtracking runs in C, where the count hook never fires; the engine's
 /// matcher checks the limits itself. Each bomb below would run for longer than the
 /// universe has left (5000 subject bytes against 80 nested `a*`).
+///
+/// Serialized: each bomb spins on a thread of the shared concurrency pool until its
+/// limit, and the pool has one thread a core; other suites need them too.
+@Suite(.serialized)
 struct PatternLimitsTests {
     static let setup = #"local s, p = string.rep("a", 5000), string.rep("a*", 80) .. "b" "#
 
