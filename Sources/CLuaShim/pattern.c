@@ -12,8 +12,9 @@
  * cancellation. This one counts its steps and every POLL_STEPS of them asks
  * cluashim_check_limits whether the run may go on; the check raises when it may not.
  *
- * Written from the manual and checked against Debian's lua5.4 (5.4.4) by the
- * differential test in Tests/LuaKitTests/PatternDifferentialTests.swift. Where 5.4.4
+ * Written from the manual, with Lua's lstrlib.c read (not copied) for its corner cases,
+ * and checked against Debian's lua5.4 (5.4.4) by the differential test in
+ * Tests/LuaKitTests/PatternDifferentialTests.swift. Where 5.4.4
  * does something odd (a '$' that is not last is an ordinary character, a back-reference
  * to a position capture never matches, the character past the subject reads as '\0' for
  * %b and %f), this does the same, because runbooks written against Lua must not notice.
@@ -36,6 +37,7 @@ enum { CAPTURE_OPEN = -1, CAPTURE_POSITION = -2 };
 typedef struct matcher {
     const char *subject; /* the whole subject: positions count from here */
     const char *subject_end;
+    const char *pattern; /* past a leading '^' anchor */
     const char *pattern_end;
     lua_State *L; /* the running thread, for errors and the limits of its step */
     int depth_left;
@@ -47,14 +49,19 @@ typedef struct matcher {
     } capture[MAX_CAPTURES];
 } matcher;
 
-static void matcher_init(matcher *m, lua_State *L, const char *s, size_t ls, const char *p, size_t lp) {
+/* Returns whether the pattern is anchored; gmatch, where '^' is an ordinary character
+   in 5.4, passes may_anchor 0. */
+static int matcher_init(matcher *m, lua_State *L, const char *s, size_t ls, const char *p, size_t lp, int may_anchor) {
+    int anchored = may_anchor && *p == '^';
     m->subject = s;
     m->subject_end = s + ls;
+    m->pattern = anchored ? p + 1 : p;
     m->pattern_end = p + lp;
     m->L = L;
     m->depth_left = MAX_DEPTH;
     m->captures = 0;
     m->steps_left = POLL_STEPS;
+    return anchored;
 }
 
 /* Before each attempt at a new start position. The depth is reset too: a limit or a
@@ -410,17 +417,12 @@ static int find_or_match(lua_State *L, int find) {
         luaL_pushfail(L);
         return 1;
     }
-    int anchored = *p == '^';
-    if (anchored) {
-        p++;
-        lp--;
-    }
     matcher m;
-    matcher_init(&m, L, s, ls, p, lp);
+    int anchored = matcher_init(&m, L, s, ls, p, lp, 1);
     const char *start = s + offset;
     do {
         matcher_restart(&m);
-        const char *end = match_here(&m, start, p);
+        const char *end = match_here(&m, start, m.pattern);
         if (end) {
             if (!find) return push_captures(&m, start, end);
             lua_pushinteger(L, (start - s) + 1);
@@ -441,7 +443,6 @@ int cluashim_str_match(lua_State *L) { return find_or_match(L, 0); }
 typedef struct gmatch_state {
     const char *next;       /* where the next search starts */
     const char *last_end;   /* end of the last match: an empty match there is skipped */
-    const char *pattern;
     matcher m;
 } gmatch_state;
 
@@ -450,7 +451,7 @@ static int gmatch_next(lua_State *L) {
     g->m.L = L; /* the iterator may be called from another coroutine than its maker */
     for (const char *start = g->next; start <= g->m.subject_end; start++) {
         matcher_restart(&g->m);
-        const char *end = match_here(&g->m, start, g->pattern);
+        const char *end = match_here(&g->m, start, g->m.pattern);
         if (end && end != g->last_end) {
             g->next = g->last_end = end;
             return push_captures(&g->m, start, end);
@@ -468,10 +469,9 @@ int cluashim_str_gmatch(lua_State *L) {
     lua_settop(L, 2);
     gmatch_state *g = (gmatch_state *)lua_newuserdatauv(L, sizeof *g, 0);
     if (offset > ls) offset = ls + 1; /* past the end: the iterator finds nothing */
-    matcher_init(&g->m, L, s, ls, p, lp);
+    matcher_init(&g->m, L, s, ls, p, lp, 0);
     g->next = s + offset;
     g->last_end = NULL;
-    g->pattern = p;
     lua_pushcclosure(L, gmatch_next, 3);
     return 1;
 }
@@ -539,19 +539,14 @@ int cluashim_str_gsub(lua_State *L) {
                      3, "string/function/table");
     luaL_Buffer b;
     luaL_buffinit(L, &b);
-    int anchored = *p == '^';
-    if (anchored) {
-        p++;
-        lp--;
-    }
     matcher m;
-    matcher_init(&m, L, s, ls, p, lp);
+    int anchored = matcher_init(&m, L, s, ls, p, lp, 1);
     const char *at = s, *last_end = NULL;
     lua_Integer count = 0;
     int changed = 0;
     while (count < limit) {
         matcher_restart(&m);
-        const char *end = match_here(&m, at, p);
+        const char *end = match_here(&m, at, m.pattern);
         if (end && end != last_end) {
             count++;
             changed |= add_replacement(&m, &b, at, end, type);
