@@ -91,7 +91,8 @@ int cluashim_pcall_traceback(lua_State *L, int nargs, int nresults);
    Returns the string (pushed on the stack) or NULL (nothing pushed). */
 const char *cluashim_tostring(lua_State *L, int index, size_t *length);
 
-/* Opens base, string, table, math, utf8, coroutine into a fresh table and pushes it. */
+/* Opens base, string, table, math, utf8, coroutine into a fresh table and pushes it;
+   string's find, match, gmatch and gsub are replaced by the ones below. */
 int cluashim_open_libraries(lua_State *L);
 
 /* The sandbox's pcall/xpcall/coroutine helpers, C functions with no Swift frames. */
