@@ -86,6 +86,13 @@ let package = Package(
             path: "Benchmarks/BridgeBench",
             swiftSettings: swiftSettings
         ),
+        // `make bench`: the engine's pattern matcher against Lua's own, in one process.
+        .executableTarget(
+            name: "pattern-bench",
+            dependencies: ["LuaKit", "CBenchSupport"],
+            path: "Benchmarks/PatternBench",
+            swiftSettings: swiftSettings
+        ),
         // `make bench`: 1,000 TCP probes against a serial nc loop.
         .executableTarget(
             name: "tcp-probe-bench",
@@ -97,7 +104,8 @@ let package = Package(
         // ZooKeeper, stunnel, and the C programs of Tests/Peers, compiled on first use so that building
         // the package needs none of their libraries.
         .target(name: "TestSupport", dependencies: ["Spawn"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"], swiftSettings: swiftSettings),
+        // TestSupport runs Debian's lua5.4 for the pattern matcher's differential test.
+        .testTarget(name: "LuaKitTests", dependencies: ["LuaKit", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RunbookEngineTests",
             dependencies: ["RunbookEngine", "LuaKit", "HTTPClient", "AWSKit", "TestSupport"],

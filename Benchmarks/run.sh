@@ -10,6 +10,7 @@ command -v lua5.4 >/dev/null || apt-get install -y --no-install-recommends lua5.
 
 bash scripts/build-release.sh runbook >/dev/null
 bash scripts/build-release.sh bridge-bench >/dev/null
+bash scripts/build-release.sh pattern-bench >/dev/null
 bin=$PWD/.build/release/runbook
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -21,6 +22,10 @@ echo
 
 echo "## Bridge: a no-op Swift primitive against a C function, 10M calls from a Lua loop"
 .build/release/bridge-bench
+echo
+
+echo "## Patterns: the engine's matcher against Lua's own, the same Lua over 5.6 MB of log lines"
+.build/release/pattern-bench Benchmarks/patterns.lua
 echo
 
 echo "## Whole process: a trivial runbook against plain lua5.4 running the same body"

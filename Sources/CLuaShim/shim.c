@@ -9,6 +9,9 @@
 
 /* Source names of chunks the engine itself loads start with '='; runbook files with '@'. */
 
+/* The chunk name of the sandbox's guards (SandboxPolicy.prelude in LuaSandbox.swift). */
+#define SANDBOX_CHUNK "=[sandbox]"
+
 double cluashim_monotonic(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -125,12 +128,19 @@ static const char *trip_message(int trip) {
     }
 }
 
-static void cluashim_hook(lua_State *L, lua_Debug *ar) {
+static void cluashim_hook(lua_State *L, lua_Debug *ar);
+
+/* The run-wide half of every limits check, shared by the count hook and the pattern
+   matcher: counts `instructions` against the budget, reads the cancel flag and the
+   clocks, and raises once the run has tripped. Returns the running thread's record
+   when the run may go on; a step timeout is only marked here, since whether it may
+   interrupt depends on whose code is running, which each caller knows best. */
+static cluashim_thread *enforce_run_limits(lua_State *L, int64_t instructions) {
     cluashim_thread *thread = cluashim_thread_of(L);
     cluashim_run *run = thread->run;
     int was_tripped = run->tripped != CLUASHIM_TRIP_NONE;
     if (!was_tripped) {
-        run->executed += run->hook_interval;
+        run->executed += instructions;
         if (run->budget > 0 && run->executed >= run->budget) {
             run->tripped = CLUASHIM_TRIP_INSTRUCTIONS;
         } else if (run->cancel && __atomic_load_n(run->cancel, __ATOMIC_RELAXED)) {
@@ -141,24 +151,46 @@ static void cluashim_hook(lua_State *L, lua_Debug *ar) {
             else if (thread->deadline > 0 && now >= thread->deadline) thread->timed_out = 1;
         }
     }
-    if (run->tripped != CLUASHIM_TRIP_NONE) {
-        if (!was_tripped) {
-            /* Every later raise happens wherever the unwinding is; the message keeps the
-               line where the limit actually tripped. */
-            cluashim_push_where(L, 0);
-            snprintf(run->trip_where, sizeof run->trip_where, "%s", lua_tostring(L, -1));
-            lua_pop(L, 1);
-        }
-        /* The Redis trick: from now on every instruction raises, so no pcall can absorb it. */
-        lua_sethook(L, cluashim_hook, LUA_MASKCOUNT, 1);
-        lua_pushfstring(L, "%s%s", run->trip_where, trip_message(run->tripped));
-        return (void)lua_error(L);
+    if (run->tripped == CLUASHIM_TRIP_NONE) return thread;
+    if (!was_tripped) {
+        /* Every later raise happens wherever the unwinding is; the message keeps the
+           line where the limit actually tripped. */
+        cluashim_push_where(L, 0);
+        snprintf(run->trip_where, sizeof run->trip_where, "%s", lua_tostring(L, -1));
+        lua_pop(L, 1);
     }
+    /* The Redis trick: from now on every instruction raises, so no pcall can absorb it. */
+    lua_sethook(L, cluashim_hook, LUA_MASKCOUNT, 1);
+    lua_pushfstring(L, "%s%s", run->trip_where, trip_message(run->tripped));
+    lua_error(L);
+    return NULL; /* not reached */
+}
+
+static int raise_step_timeout(lua_State *L) {
+    lua_pushliteral(L, "step timed out");
+    return raise_top(L, 0);
+}
+
+static void cluashim_hook(lua_State *L, lua_Debug *ar) {
+    cluashim_thread *thread = enforce_run_limits(L, cluashim_thread_of(L)->run->hook_interval);
     /* A step timeout interrupts runbook code only: engine code ('=' chunks) between a
        step's pcall and its bookkeeping must run to record the timeout. */
-    if (thread->timed_out && lua_getinfo(L, "S", ar) && ar->source[0] != '=') {
-        lua_pushliteral(L, "step timed out");
-        raise_top(L, 0);
+    if (thread->timed_out && lua_getinfo(L, "S", ar) && ar->source[0] != '=') raise_step_timeout(L);
+}
+
+void cluashim_check_limits(lua_State *L) {
+    cluashim_thread *thread = enforce_run_limits(L, 0);
+    if (!thread->timed_out) return;
+    /* By the hook's rule a step timeout stops runbook code, not engine code. Whose call
+       this is shows in the nearest Lua frame up the stack, passing over C frames and the
+       sandbox's wrappers (its pcall is a Lua function calling the real one), which only
+       pass calls through: pcall(string.find, ...) in a step is the runbook's call. */
+    lua_Debug ar;
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "S", &ar)) break;
+        if (ar.what[0] == 'C' || strcmp(ar.source, SANDBOX_CHUNK) == 0) continue;
+        if (ar.source[0] != '=') raise_step_timeout(L);
+        break;
     }
 }
 
@@ -287,6 +319,14 @@ int cluashim_open_libraries(lua_State *L) {
     lua_getglobal(L, LUA_STRLIBNAME);
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
+    /* The pattern functions whose backtracking the limits reach (pattern.c). This table
+       is also the string metatable's __index, so ("x"):find is ours too. */
+    static const luaL_Reg patterns[] = {
+        {"find", cluashim_str_find},     {"match", cluashim_str_match},
+        {"gmatch", cluashim_str_gmatch}, {"gsub", cluashim_str_gsub},
+        {NULL, NULL},
+    };
+    luaL_setfuncs(L, patterns, 0);
     lua_pop(L, 1);
     /* Lock the string metatable: getmetatable("") returns false, setmetatable refuses. */
     lua_pushliteral(L, "");

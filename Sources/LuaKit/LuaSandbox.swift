@@ -142,6 +142,7 @@ extension LuaState {
         }
         let helpers = [cluashim_lua_check_abort, cluashim_lua_cocreate, cluashim_lua_is_task].map(reference(to:))
         defer { helpers.forEach(release) }
+        // shim.c knows the guards by this name (SANDBOX_CHUNK): they pass calls through.
         _ = try runTrusted(SandboxPolicy.prelude, name: "=[sandbox]", arguments: [env, G] + helpers)
         return env
     }

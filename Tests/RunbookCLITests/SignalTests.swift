@@ -45,6 +45,61 @@ struct SignalTests {
         #expect(text.contains("\"event\":\"run_finished\"") && text.contains("cancelled"))
     }
 
+    /// A pattern that backtracks for ages: Lua's own matcher never let the limits in.
+    static let patternBomb = """
+        return runbook { name = "cli.bomb", version = "1.0.0", description = "backtracks for ages",
+          run = function()
+            step("bomb", function() return string.find(string.rep("a", 5000), string.rep("a*", 80) .. "b") end)
+          end }
+        """
+
+    /// The journal's last line, as JSON.
+    static func lastEvent(of journal: String) throws -> [String: Any] {
+        let text = try String(contentsOfFile: journal, encoding: .utf8)
+        let line = text.split(separator: "\n").last ?? ""
+        return (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    // Timings come from the journal, not from the test's clock around the process: on a
+    // loaded machine starting and ending a process can take seconds the run never sees.
+
+    @Test func aPatternBombEndsAtTheRunTimeoutWithAClosedJournal() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let file = cli.write("bomb.lua", Self.patternBomb)
+        let journal = cli.home + "/bomb.jsonl"
+        let output = try await cli.run("run", file, "--journal", journal, "--timeout", "1")
+        #expect(output.status == 3, "\(output.stderr)")
+        let last = try Self.lastEvent(of: journal)
+        #expect(last["event"] as? String == "run_finished")
+        #expect((last["error"] as? String)?.hasSuffix("run stopped: deadline passed") == true, "\(last)")
+        let milliseconds = last["duration_ms"] as? Double ?? 99_999
+        #expect(milliseconds < 1_000 + 1_000, "the run took \(milliseconds) ms with --timeout 1")
+    }
+
+    @Test func sigtermEndsAPatternBombWithAClosedJournal() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let file = cli.write("bomb.lua", Self.patternBomb)
+        let journal = cli.home + "/bomb.jsonl"
+        let run = try cli.start(["run", file, "--journal", journal])
+        try await waitUntil("the bomb is running", timeout: .seconds(30), interval: .milliseconds(50)) {
+            (try? String(contentsOfFile: journal, encoding: .utf8))?.contains("\"name\":\"bomb\"") == true
+        }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        let signalled = Date()
+        run.signal(SIGTERM)
+        #expect(try await run.waitForExit(timeout: .seconds(30)) == .exited(3))
+        let last = try Self.lastEvent(of: journal)
+        #expect(last["event"] as? String == "run_finished")
+        #expect(last["reason"] as? String == "cancelled", "\(last)")
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let finished = (last["time"] as? String).flatMap(format.date(from:)) ?? .distantFuture
+        let seconds = finished.timeIntervalSince(signalled)
+        #expect(seconds < 1, "the run finished \(seconds) s after SIGTERM")
+    }
+
     /// A `credential_process` that hangs once outlived the run that started it, and so did what
     /// it started: the run's end must kill its whole process group.
     @Test func aCredentialProcessIsKilledWithItsProcessGroupWhenItsRunEnds() async throws {

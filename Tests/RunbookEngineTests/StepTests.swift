@@ -67,6 +67,27 @@ struct StepTests {
         #expect(record.events(.stepFinished).map(\.status) == ["timed_out", "ok"])
     }
 
+    @Test func aStepTimeoutCutsAPatternBombEvenInsidePcall() async throws {
+        let record = try await run(runbookSource("""
+            local s, p = string.rep("a", 5000), string.rep("a*", 80) .. "b"
+            local ok, err = pcall(step, "bomb", { timeout = 0.2 }, function() return s:find(p) end)
+            assert(not ok and err:find("timed out", 1, true))
+            ok, err = pcall(step, "bomb in pcall", { timeout = 0.2 }, function()
+              pcall(string.gsub, s, p, "")
+              log.info("escaped the timeout")
+            end)
+            assert(not ok and err:find("timed out", 1, true))
+            step("after", function() return "still running" end)
+            """))
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        #expect(record.events(.log).isEmpty)
+        let finished = record.events(.stepFinished)
+        #expect(finished.map(\.status) == ["timed_out", "timed_out", "ok"])
+        for step in finished.prefix(2) {
+            #expect((step.durationMs ?? 99_999) < 1_200, "\(step.name ?? "") took \(step.durationMs ?? -1) ms")
+        }
+    }
+
     @Test func continueOnErrorReturnsTheErrorAndTheRunGoesOn() async throws {
         let record = try await run(runbookSource("""
             local value, err = step("optional", { continue_on_error = true }, function() error("broken") end)

@@ -91,7 +91,8 @@ int cluashim_pcall_traceback(lua_State *L, int nargs, int nresults);
    Returns the string (pushed on the stack) or NULL (nothing pushed). */
 const char *cluashim_tostring(lua_State *L, int index, size_t *length);
 
-/* Opens base, string, table, math, utf8, coroutine into a fresh table and pushes it. */
+/* Opens base, string, table, math, utf8, coroutine into a fresh table and pushes it;
+   string's find, match, gmatch and gsub are replaced by the ones below. */
 int cluashim_open_libraries(lua_State *L);
 
 /* The sandbox's pcall/xpcall/coroutine helpers, C functions with no Swift frames. */
@@ -104,6 +105,20 @@ void cluashim_mark_task(lua_State *L, int is_task);
 
 /* A message with the position of the nearest runbook (non-engine) frame. [-0, +1, m] */
 void cluashim_push_where(lua_State *L, int level);
+
+/* For C code that runs long without executing Lua instructions (the pattern matcher):
+   the count hook's check of the run-wide limits and of the running step's timeout.
+   Raises "<where>run stopped: ..." or "step timed out" exactly as the hook would; the
+   step timeout only when the nearest Lua caller is runbook code. Call it only from C
+   functions that Lua called, with no Swift frame in between. */
+void cluashim_check_limits(lua_State *L);
+
+/* Lua 5.4's string.find, match, gmatch and gsub, with backtracking the limits can stop
+   (pattern.c). cluashim_open_libraries installs them in the string table. */
+int cluashim_str_find(lua_State *L);
+int cluashim_str_match(lua_State *L);
+int cluashim_str_gmatch(lua_State *L);
+int cluashim_str_gsub(lua_State *L);
 
 /* Function-like macros Swift cannot see. */
 static inline void cluashim_pop(lua_State *L, int n) { lua_pop(L, n); }
