@@ -3,8 +3,8 @@
 struct ZooKeeperSession {
     /// Session timeout requested in the ConnectRequest; the server clamps it to 2-20 ticks.
     static let requestedSessionTimeoutMs: Int32 = 10_000
-    /// Largest reply accepted (ZooKeeper's default jute.maxbuffer is just under 1 MiB).
-    static let maxFrame = 4 * 1_024 * 1_024
+    /// Largest reply accepted: ``ZooKeeperProbe/maxReplySize``.
+    static let maxFrame = ZooKeeperProbe.maxReplySize
 
     private enum OpCode {
         static let getChildren: Int32 = 8
@@ -166,8 +166,12 @@ struct ZooKeeperSession {
             } catch {
                 throw .protocolError(server, error.message)
             }
-            // -1 is a watch notification, -2 a ping reply: not ours, keep reading.
-            if replyXid == -1 || replyXid == -2 { continue }
+            // -1 is a watch notification, -2 a ping reply: not ours, keep reading. A server may send
+            // them without end: the reads check the deadline, and other tasks get their turn.
+            if replyXid == -1 || replyXid == -2 {
+                await Task.yield()
+                continue
+            }
             guard replyXid == xid else {
                 throw .protocolError(server, "reply xid \(replyXid) does not match request xid \(xid)")
             }
@@ -180,9 +184,14 @@ struct ZooKeeperSession {
                                   deadline: ContinuousClock.Instant) async throws -> [UInt8] {
         var header = JuteReader(try await connection.read(exactly: 4, deadline: deadline))
         let length = Int(try header.int("frame length"))
-        guard length >= 0, length <= maxFrame else {
-            throw ZooKeeperProbeError.protocolError(server, "frame length \(length) is outside 0-\(maxFrame)")
+        guard length >= 0 else {
+            throw ZooKeeperProbeError.protocolError(server, "negative frame length \(length)")
         }
+        guard length <= maxFrame else {
+            throw ZooKeeperProbeError.protocolError(
+                server, "the reply claims \(length) bytes (\(mebibytes(length))), which exceeds the \(mebibytes(maxFrame)) limit on ZooKeeper replies")
+        }
+        // Grows as bytes arrive: a claimed length that is never sent costs nothing.
         return try await connection.read(exactly: length, deadline: deadline)
     }
 }
