@@ -10,6 +10,8 @@ struct CLI {
         let status: Int32
         let stdout: String
         let stderr: String
+        /// The run's peak resident set in bytes, from wait4.
+        var peakResidentBytes: Int? = nil
     }
 
     let home: String
@@ -55,7 +57,7 @@ struct CLI {
     func run(environment: [String: String] = [:], _ arguments: [String]) async throws -> Output {
         let outcome = try await ChildProcess.run(Self.binary, arguments, environment: childEnvironment(environment), directory: home)
         guard case .exited(let status) = outcome.status else { throw TestServerError("runbook ended with \(outcome.status)") }
-        return Output(status: status, stdout: outcome.stdout, stderr: outcome.stderr)
+        return Output(status: status, stdout: outcome.stdout, stderr: outcome.stderr, peakResidentBytes: outcome.peakResidentBytes)
     }
 }
 
