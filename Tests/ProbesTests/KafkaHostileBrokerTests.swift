@@ -10,6 +10,7 @@ struct KafkaHostileBrokerTests {
     /// arrived; it is now refused at once, naming the size claimed and the limit. (That nothing is
     /// allocated is measured by `RunbookCLITests.thirtyTwoKafkaAnswersClaiming64MiBStayUnder400MB`.)
     @Test func aKafkaFrameClaiming64MiBIsRefusedWithoutAllocatingIt() async throws {
+        await untilThisProcessKeepsTime()
         let broker = try HostileServer([.read(4), .send(lengthPrefix(64 << 20)), .pause(.seconds(30))])
         let error = await #expect(throws: KafkaProbeError.self) {
             _ = try await KafkaWireProbe.metadata(bootstrap: "127.0.0.1:\(broker.port)", timeout: .seconds(10))
@@ -22,6 +23,7 @@ struct KafkaHostileBrokerTests {
 
     /// A claim within the limit that is never sent ends at the timeout, not at the claimed size.
     @Test func aClaimWithinTheLimitThatNeverArrivesEndsAtTheTimeout() async throws {
+        await untilThisProcessKeepsTime()
         let broker = try HostileServer([.read(4), .send(lengthPrefix(16 << 20) + [0, 0, 0, 1]), .pause(.seconds(30))])
         let started = ContinuousClock.now
         let error = await #expect(throws: KafkaProbeError.self) {

@@ -188,7 +188,6 @@ public final class ProbeConnection: Sendable {
         var sent = 0
         if let tls {
             while sent < bytes.count {
-                try check(deadline, .writing)
                 let result = bytes.withUnsafeBytes { raw -> TLSSession.IOResult in
                     guard let base = raw.baseAddress else { return .transferred(0) }
                     return tls.write(from: base + sent, count: raw.count - sent)
@@ -199,7 +198,6 @@ public final class ProbeConnection: Sendable {
             return
         }
         while sent < bytes.count {
-            try check(deadline, .writing)
             let n = bytes.withUnsafeBytes { raw -> Int in
                 guard let base = raw.baseAddress else { return 0 }
                 return send(fd, base + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
@@ -221,8 +219,8 @@ public final class ProbeConnection: Sendable {
     /// Reads exactly `n` bytes, or throws (timeout, reset, or the peer closing early).
     ///
     /// The result grows as bytes arrive, at most ``receiveChunk`` at a time, so a length a peer claims
-    /// and never sends costs nothing; and the deadline is checked before every receive, so it holds
-    /// however steadily the peer keeps sending.
+    /// and never sends costs nothing. The deadline holds however steadily the peer keeps sending: it is
+    /// checked while waiting and, once a chunk has arrived, before each further receive.
     public func read(exactly n: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8] {
         guard n >= 0 else { throw error(.invalidArgument("cannot read \(n) bytes")) }
         if n == 0 { return [] }
@@ -231,7 +229,7 @@ public final class ProbeConnection: Sendable {
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: min(n, Self.receiveChunk))
         while buffer.count < n {
-            try check(deadline, .reading)
+            if buffer.count >= Self.receiveChunk { try checkDeadline(deadline) }
             let want = min(chunk.count, n - buffer.count)
             var got = 0
             if let tls {
@@ -275,7 +273,7 @@ public final class ProbeConnection: Sendable {
         var chunk = [UInt8](repeating: 0, count: min(Self.receiveChunk, limit + 1))
         if let tls {
             while true {
-                try check(deadline, .reading)
+                if out.count >= Self.receiveChunk { try checkDeadline(deadline) }
                 let want = min(chunk.count, limit + 1 - out.count)
                 let result = chunk.withUnsafeMutableBytes { raw -> TLSSession.IOResult in
                     guard let base = raw.baseAddress else { return .transferred(0) }
@@ -293,7 +291,7 @@ public final class ProbeConnection: Sendable {
             }
         }
         while true {
-            try check(deadline, .reading)
+            if out.count >= Self.receiveChunk { try checkDeadline(deadline) }
             // Ask for at most one byte past the limit so overflow is detected without over-reading much.
             let want = min(chunk.count, limit + 1 - out.count)
             let r = chunk.withUnsafeMutableBytes { raw -> Int in
@@ -393,10 +391,14 @@ public final class ProbeConnection: Sendable {
         }
     }
 
-    /// Throws the timeout error once `deadline` has passed: a peer that always has a byte ready never
-    /// lets a receive wait, so the deadline is checked before each one, not only while idle.
-    private func check(_ deadline: ContinuousClock.Instant, _ op: ProbeConnectionError.Operation) throws {
-        if ContinuousClock.now >= deadline { throw timedOut(op) }
+    /// Throws the timeout error of a read once `deadline` has passed.
+    ///
+    /// A peer that always has bytes ready never makes a receive wait, and waiting is where the deadline
+    /// is otherwise enforced: the reads call this between chunks of a large answer, and a client that
+    /// reads message after message (ZooKeeper's watch notifications) calls it between messages. A
+    /// small read that finds its bytes ready is not failed for a deadline that passed meanwhile.
+    func checkDeadline(_ deadline: ContinuousClock.Instant) throws {
+        if ContinuousClock.now >= deadline { throw timedOut(.reading) }
     }
 
     /// A timeout giving the time since connecting began.

@@ -167,8 +167,13 @@ struct ZooKeeperSession {
                 throw .protocolError(server, error.message)
             }
             // -1 is a watch notification, -2 a ping reply: not ours, keep reading. A server may send
-            // them without end: the reads check the deadline, and other tasks get their turn.
+            // them without end, never letting a read wait: check the deadline, and let others run.
             if replyXid == -1 || replyXid == -2 {
+                do {
+                    try connection.checkDeadline(deadline)
+                } catch {
+                    throw .connection(error, server: server, during: what)
+                }
                 await Task.yield()
                 continue
             }
