@@ -113,25 +113,16 @@ public enum Spawn {
 
     /// How `pid` ended, reaping it, or nil while it runs (`waiting` false) .
     public static func reap(_ pid: Int32, waiting: Bool) -> ExitStatus? {
-        reapMeasuring(pid, waiting: waiting)?.status
-    }
-
-    /// How `pid` ended and the most memory it ever held, reaping it, or nil while it runs (`waiting`
-    /// false): ``reap(_:waiting:)`` with the child's peak resident set size from wait4's rusage, in
-    /// bytes (nil when someone else reaped it).
-    public static func reapMeasuring(_ pid: Int32, waiting: Bool) -> (status: ExitStatus, peakResidentBytes: Int?)? {
         var raw: Int32 = 0
-        var usage = rusage()
-        var reaped = wait4(pid, &raw, waiting ? 0 : WNOHANG, &usage)
-        while reaped < 0 && errno == EINTR { reaped = wait4(pid, &raw, waiting ? 0 : WNOHANG, &usage) }
+        var reaped = waitpid(pid, &raw, waiting ? 0 : WNOHANG)
+        while reaped < 0 && errno == EINTR { reaped = waitpid(pid, &raw, waiting ? 0 : WNOHANG) }
         if reaped == pid {
             // WIFEXITED, WEXITSTATUS and WTERMSIG are C macros Swift does not import.
             let signal = raw & 0x7f
-            // Linux gives ru_maxrss in kilobytes.
-            return (signal == 0 ? .exited((raw >> 8) & 0xff) : .signalled(signal), Int(usage.ru_maxrss) * 1_024)
+            return signal == 0 ? .exited((raw >> 8) & 0xff) : .signalled(signal)
         }
         // Reaped by someone else: how it ended is lost, but it has ended.
-        return reaped < 0 ? (.exited(-1), nil) : nil
+        return reaped < 0 ? .exited(-1) : nil
     }
 
     static func describe(_ code: Int32) -> String { String(cString: strerror(code)) }

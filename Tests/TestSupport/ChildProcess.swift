@@ -110,10 +110,6 @@ public final class ChildProcess: Sendable {
     /// How the child ended, reaping it; nil while it runs.
     public var exitStatus: ExitStatus? { reaper.status(waiting: false) }
 
-    /// The most memory the child ever held (its peak resident set, from wait4), in bytes; nil until it
-    /// is reaped.
-    public var peakResidentBytes: Int? { reaper.peakResidentBytes }
-
     /// True until the child has exited.
     public var isRunning: Bool { exitStatus == nil }
 
@@ -190,8 +186,6 @@ public final class ChildProcess: Sendable {
         public let stdout: String
         /// Its standard error.
         public let stderr: String
-        /// The most memory it ever held (peak resident set), in bytes, when known.
-        public let peakResidentBytes: Int?
 
         /// The standard output of a tool that exited with 0; anything else is an error naming its output.
         @discardableResult
@@ -225,7 +219,7 @@ public final class ChildProcess: Sendable {
         }
         let text = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
         return Outcome(status: status, stdout: text(stdout), stderr: text(stderr),
-                       peakResidentBytes: child.peakResidentBytes, command: ([executable] + arguments).joined(separator: " "))
+                       command: ([executable] + arguments).joined(separator: " "))
     }
 
 }
@@ -234,28 +228,23 @@ public final class ChildProcess: Sendable {
 /// child after its `ChildProcess` is gone.
 private final class Reaper: Sendable {
     let pid: Int32
-    /// Set once the child is reaped, with its peak resident set; from then on its PID may belong to
-    /// another process and is not signalled.
-    private let ended = Mutex<(status: ChildProcess.ExitStatus, peakResidentBytes: Int?)?>(nil)
+    /// Set once the child is reaped; from then on its PID may belong to another process and is not signalled.
+    private let status = Mutex<ChildProcess.ExitStatus?>(nil)
 
     init(pid: Int32) { self.pid = pid }
 
     /// How the child ended, reaping it; nil while it runs, unless `waiting` blocks until it ends.
     func status(waiting: Bool) -> ChildProcess.ExitStatus? {
-        ended.withLock { ended in
-            if ended == nil { ended = Spawn.reapMeasuring(pid, waiting: waiting) }
-            return ended?.status
+        status.withLock { status in
+            guard status == nil else { return status }
+            status = Spawn.reap(pid, waiting: waiting)
+            return status
         }
     }
 
-    /// The child's peak resident set in bytes, once it is reaped.
-    var peakResidentBytes: Int? {
-        ended.withLock { $0?.peakResidentBytes }
-    }
-
     func signal(_ signal: Int32) {
-        ended.withLock { ended in
-            if ended == nil { kill(pid, signal) }
+        status.withLock { status in
+            if status == nil { kill(pid, signal) }
         }
     }
 
