@@ -112,3 +112,9 @@ func quoted(_ text: String) -> String {
     }
     return result + "\""
 }
+
+/// `n` bytes in MiB, as the size limits are given: `16 MiB`, `64.5 MiB`.
+func mebibytes(_ n: Int) -> String {
+    let value = Double(n) / 1_048_576
+    return value == value.rounded() ? "\(Int(value)) MiB" : "\((value * 10).rounded() / 10) MiB"
+}

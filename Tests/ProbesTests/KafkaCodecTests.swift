@@ -202,4 +202,27 @@ struct KafkaCodecTests {
         #expect(error?.description.contains("exceeds") == true)
         #expect(throws: KafkaProbeError.self) { try KafkaCodec.frameLength(prefix: [0, 0]) }
     }
+
+    /// A million topics once took 4.1 s to decode on a shorter timeout: decoding checks the
+    /// deadline as it goes.
+    @Test func decodingAMetadataAnswerCountsAgainstTheTimeout() throws {
+        var f = Bytes()
+        f.i32(7)                   // correlation id
+        f.i32(0)                   // brokers
+        f.i32(-1)                  // controller
+        f.i32(5_000)               // topics
+        for _ in 0..<5_000 { f.i16(0); f.str("t"); f.i8(0); f.i32(0) }
+        var reader = try KafkaCodec.responseBody(f.b, expectedCorrelationId: 7)
+        let past = ContinuousClock.now.advanced(by: .seconds(-1))
+        let error = #expect(throws: KafkaProbeError.self) {
+            try KafkaCodec.decodeMetadata(&reader, version: 1, answeredBy: anyBroker, deadline: past)
+        }
+        #expect(error?.kind == .timedOut)
+        #expect(error?.description.contains("timed out decoding it, 1024 topics and partitions in") == true, "\(error?.description ?? "")")
+        // With time left, the same answer decodes.
+        var again = try KafkaCodec.responseBody(f.b, expectedCorrelationId: 7)
+        let decoded = try KafkaCodec.decodeMetadata(&again, version: 1, answeredBy: anyBroker,
+                                                    deadline: ContinuousClock.now.advanced(by: .seconds(60)))
+        #expect(decoded.topics.count == 5_000)
+    }
 }

@@ -70,6 +70,22 @@ struct ZooKeeperProbeTests {
         #expect(status.summary.hasPrefix("down: "))
     }
 
+    /// A node out of quorum answers `imok` to `ruok` but says it is not serving to `srvr` and
+    /// refuses sessions; it was reported `up`. A real ensemble member whose two peers never start.
+    @Test func aZooKeeperOutOfQuorumIsNotReportedUp() async throws {
+        let server = try await ZooKeeperServer.startOutOfQuorum()
+        let status = try #require(try await ZooKeeperProbe.status(server.connectString, timeout: timeout).first)
+        await server.stop()
+        #expect(status.reachable)
+        #expect(status.ok == true)
+        #expect(status.serving == false)
+        #expect(!status.sessionEstablished)
+        #expect(!status.isUp)
+        #expect(status.summary.hasPrefix("reachable but not serving: "), "\(status.summary)")
+        #expect(status.error?.contains("not currently serving requests") == true)
+        #expect(status.error?.contains("closed it instead of opening a session") == true, "\(status.error ?? "")")
+    }
+
     @Test("status probes every server of the connect string, in order")
     func statusOfEnsemble() async throws {
         let s = try servers()

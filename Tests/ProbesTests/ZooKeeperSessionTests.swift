@@ -32,4 +32,14 @@ extension ZooKeeperProbeTests {
         let mntr = FourLetterWords.figures(fromMntr: pairs)
         #expect(mntr.mode == .leader && mntr.version == "3.8.0" && mntr.znodeCount == 9)
     }
+
+    /// Lengths and counts inside a reply are checked against the bytes left before anything is
+    /// allocated for them.
+    @Test func juteLengthsAndCountsAreCheckedAgainstTheBytesLeft() {
+        var buffer = JuteReader([0x7F, 0xFF, 0xFF, 0xFF, 1, 2, 3])
+        #expect(throws: JuteError.self) { _ = try buffer.buffer("data") }
+        var vector = JuteReader([0x7F, 0xFF, 0xFF, 0xFF] + [UInt8](repeating: 0, count: 12))
+        let error = #expect(throws: JuteError.self) { _ = try vector.stringVector("children") }
+        #expect(error?.message.contains("implausible children count 2147483647") == true)
+    }
 }

@@ -57,6 +57,25 @@ struct CLI {
         guard case .exited(let status) = outcome.status else { throw TestServerError("runbook ended with \(outcome.status)") }
         return Output(status: status, stdout: outcome.stdout, stderr: outcome.stderr)
     }
+
+    /// Runs the binary to its end under GNU time, and returns its output and the most memory it held
+    /// at once (its peak resident set), in bytes.
+    ///
+    /// Not wait4's rusage of the child: this process starts children with posix_spawn, which shares
+    /// its memory with the child until exec, and Linux carries that memory's high-water mark into the
+    /// child at exec, so a child of a 500 MB test process reports at least 500 MB. GNU time's own
+    /// child starts from time's megabyte or two.
+    func runMeasuringPeakMemory(_ arguments: String...) async throws -> (output: Output, peakBytes: Int) {
+        let report = home + "/peak-rss-kb"
+        let outcome = try await ChildProcess.run("/usr/bin/time", ["-f", "%M", "-o", report, Self.binary] + arguments,
+                                                 environment: childEnvironment([:]), directory: home)
+        guard case .exited(let status) = outcome.status else { throw TestServerError("runbook ended with \(outcome.status)") }
+        let text = try String(contentsOfFile: report, encoding: .utf8)
+        guard let kilobytes = text.split(whereSeparator: \.isNewline).last.flatMap({ Int($0) }) else {
+            throw TestServerError("GNU time wrote no peak RSS: \(text)")
+        }
+        return (Output(status: status, stdout: outcome.stdout, stderr: outcome.stderr), kilobytes * 1_024)
+    }
 }
 
 let helloRunbook = """

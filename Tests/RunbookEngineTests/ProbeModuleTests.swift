@@ -70,6 +70,23 @@ struct ProbeModuleTests {
         #expect(record.events(.call).map(\.operation) == ["Status", "GetChildren"])
     }
 
+    /// A node out of quorum (scripted: `imok`, "not currently serving requests", sessions closed)
+    /// was `up = true, summary = "up"`; the record now says why it is not up.
+    @Test func aZooKeeperOutOfQuorumIsNotReportedUpToLua() async throws {
+        let server = try HostileServer.ZooKeeper.outOfQuorum()
+        let record = try await run("""
+            local s = zk.status("127.0.0.1:\(server.port)", 5)[1]
+            step("result", function()
+              return { up = s.up, ruok = s.ruok, serving = s.serving, session = s.session,
+                       summary = s.summary:sub(1, 26) }
+            end)
+            """)
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        #expect(record.events(.stepFinished).last?.result == [
+            "up": false, "ruok": true, "serving": false, "session": false, "summary": "reachable but not serving:",
+        ])
+    }
+
     /// A real node_exporter (Debian's prometheus-node-exporter), what MSK serves on :11002.
     @Test func scrapesANodeExporterAndProbesItOverHTTP() async throws {
         let exporter = try await LoopbackProcess("prometheus-node-exporter") { ["--web.listen-address=127.0.0.1:\($0)"] }

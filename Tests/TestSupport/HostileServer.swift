@@ -34,6 +34,10 @@ public final class HostileServer: Sendable {
         case pause(Duration)
         /// Closes with an RST instead of a FIN.
         case reset
+        /// Receives `count` bytes and goes on with the steps those bytes pick, then with the rest of
+        /// the script: one connection asking `srvr`, another opening a session. Bytes no steps are
+        /// given for end the connection.
+        case choose(count: Int, [[UInt8]: [Step]])
     }
 
     /// A body for ``http(status:headers:body:)``.
@@ -114,61 +118,73 @@ public final class HostileServer: Sendable {
         var seen: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16_384)
         func alive() -> Bool { shared.alive }
-        for step in script {
-            switch step {
-            case .read(let count):
-                var received = 0
-                while received < count {
-                    let n = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, min($0.count, count - received), 0) }
-                    if n <= 0 { return }
-                    received += n
-                }
-            case .readUntil(let marker):
-                while !seen.ends(with: marker) {
-                    let n = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, 1, 0) }
-                    if n <= 0 { return }
-                    seen.append(buffer[0])
-                }
-                seen.removeAll()
-            case .send(let bytes):
-                guard sendAll(connection, bytes) else { return }
-            case .repeated(let chunk, let total):
-                let block = Array(repeatElement(chunk, count: max(1, 65_536 / max(1, chunk.count))).joined())
-                var sent = 0
-                while sent < total {
-                    let piece = Array(block.prefix(total - sent))
-                    guard sendAll(connection, piece) else { return }
-                    sent += piece.count
-                }
-            case .endless(let chunk):
-                let block = Array(repeatElement(chunk, count: max(1, 65_536 / max(1, chunk.count))).joined())
-                while alive() { guard sendAll(connection, block) else { return } }
-            case .drip(let bytes, let every):
-                for byte in bytes {
-                    guard alive(), sendAll(connection, [byte]) else { return }
-                    Thread.sleep(forTimeInterval: every.seconds)
-                }
-            case .flood(let chunk, let every):
-                while alive() {
-                    guard sendAll(connection, chunk) else { return }
-                    Thread.sleep(forTimeInterval: every.seconds)
-                }
-            case .pause(let duration):
-                let end = ContinuousClock.now.advanced(by: duration)
-                // Wakes when the client closes, so a pause never outlives the test's client.
-                while alive(), ContinuousClock.now < end {
-                    var ready = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
-                    if poll(&ready, 1, 50) > 0 {
-                        let n = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
-                        if n <= 0 { return }
-                    }
-                }
-            case .reset:
-                var abortive = linger(l_onoff: 1, l_linger: 0)
-                _ = setsockopt(connection, SOL_SOCKET, SO_LINGER, &abortive, socklen_t(MemoryLayout<linger>.size))
-                return
+        /// Receives up to `count` bytes; fewer when the client closes first.
+        func receive(_ count: Int) -> [UInt8] {
+            var received: [UInt8] = []
+            while received.count < count {
+                let n = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, min($0.count, count - received.count), 0) }
+                if n <= 0 { break }
+                received += buffer[0..<n]
             }
+            return received
         }
+        /// Plays `steps`; false when the connection is to end at once, without the closing FIN.
+        func perform(_ steps: [Step]) -> Bool {
+            for step in steps {
+                switch step {
+                case .read(let count):
+                    if receive(count).count < count { return false }
+                case .readUntil(let marker):
+                    while !seen.ends(with: marker) {
+                        let n = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, 1, 0) }
+                        if n <= 0 { return false }
+                        seen.append(buffer[0])
+                    }
+                    seen.removeAll()
+                case .send(let bytes):
+                    guard sendAll(connection, bytes) else { return false }
+                case .repeated(let chunk, let total):
+                    let block = Array(repeatElement(chunk, count: max(1, 65_536 / max(1, chunk.count))).joined())
+                    var sent = 0
+                    while sent < total {
+                        let piece = Array(block.prefix(total - sent))
+                        guard sendAll(connection, piece) else { return false }
+                        sent += piece.count
+                    }
+                case .endless(let chunk):
+                    let block = Array(repeatElement(chunk, count: max(1, 65_536 / max(1, chunk.count))).joined())
+                    while alive() { guard sendAll(connection, block) else { return false } }
+                case .drip(let bytes, let every):
+                    for byte in bytes {
+                        guard alive(), sendAll(connection, [byte]) else { return false }
+                        Thread.sleep(forTimeInterval: every.seconds)
+                    }
+                case .flood(let chunk, let every):
+                    while alive() {
+                        guard sendAll(connection, chunk) else { return false }
+                        Thread.sleep(forTimeInterval: every.seconds)
+                    }
+                case .pause(let duration):
+                    let end = ContinuousClock.now.advanced(by: duration)
+                    // Wakes when the client closes, so a pause never outlives the test's client.
+                    while alive(), ContinuousClock.now < end {
+                        var ready = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+                        if poll(&ready, 1, 50) > 0 {
+                            let n = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+                            if n <= 0 { return false }
+                        }
+                    }
+                case .reset:
+                    var abortive = linger(l_onoff: 1, l_linger: 0)
+                    _ = setsockopt(connection, SOL_SOCKET, SO_LINGER, &abortive, socklen_t(MemoryLayout<linger>.size))
+                    return false
+                case .choose(let count, let choices):
+                    guard let chosen = choices[receive(count)], perform(chosen) else { return false }
+                }
+            }
+            return true
+        }
+        guard perform(script) else { return }
         // Done: a FIN, then wait for the client to close too, so unread bytes cannot become an RST.
         shutdown(connection, Int32(SHUT_WR))
         while buffer.withUnsafeMutableBytes({ recv(connection, $0.baseAddress, $0.count, 0) }) > 0 {}
@@ -186,4 +202,48 @@ extension Duration {
 
 extension Array where Element == UInt8 {
     func ends(with suffix: [UInt8]) -> Bool { count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix }
+}
+
+extension HostileServer {
+    /// Frames for scripting a ZooKeeper peer.
+    public enum ZooKeeper {
+        /// The first four bytes of a session handshake: the ConnectRequest's length, 45.
+        public static let connectRequestLength = lengthPrefix(45)
+        /// A ConnectResponse granting a session with a 4 s timeout.
+        public static let connectResponse = frame(int(0) + int(4_000) + int(0) + int(0x1234) + int(16) + [UInt8](repeating: 0, count: 16))
+        /// A watch notification (xid -1): NodeChildrenChanged on /brokers/ids.
+        public static let watchNotification = frame(int(-1) + int(-1) + int(-1) + int(0) + int(4) + int(3) + int(12) + Array("/brokers/ids".utf8))
+        /// What `srvr`, `stat` and `mntr` say on a node out of quorum.
+        public static let notServing = Array("This ZooKeeper instance is not currently serving requests\n".utf8)
+
+        /// A node out of quorum: `imok` to `ruok`, not serving to `srvr` and `mntr`, and a session
+        /// handshake's connection closed unanswered.
+        public static func outOfQuorum() throws -> HostileServer {
+            try HostileServer([.choose(count: 4, [
+                Array("ruok".utf8): [.send(Array("imok".utf8))],
+                Array("srvr".utf8): [.send(notServing)],
+                Array("mntr".utf8): [.send(notServing)],
+                connectRequestLength: [.read(45)],
+            ])])
+        }
+
+        static func frame(_ body: [UInt8]) -> [UInt8] { lengthPrefix(body.count) + body }
+        static func int(_ value: Int32) -> [UInt8] { lengthPrefix(Int(UInt32(bitPattern: value))) }
+    }
+}
+
+/// Waits until this process keeps time again: three 10 ms sleeps in a row that overrun by less than
+/// 50 ms, or two minutes at most.
+///
+/// A test asserting that a deadline holds (a 2 s timeout ends within 3 s) calls it first. The full
+/// suite starts dozens of servers (JVMs, Python, the mock Kafka cluster) at once on a 2-core machine,
+/// and for its first tens of seconds a deadline measures that queue, not the code under test.
+public func untilThisProcessKeepsTime() async {
+    let giveUp = ContinuousClock.now.advanced(by: .seconds(120))
+    var punctual = 0
+    while punctual < 3, ContinuousClock.now < giveUp {
+        let start = ContinuousClock.now
+        try? await Task.sleep(for: .milliseconds(10))
+        punctual = ContinuousClock.now - start < .milliseconds(60) ? punctual + 1 : 0
+    }
 }

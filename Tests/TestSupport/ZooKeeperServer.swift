@@ -29,12 +29,24 @@ public final class ZooKeeperServer: Sendable {
     ///
     /// - Parameter whitelistAll: Adds `4lw.commands.whitelist=*`; without it ZooKeeper 3.8 allows only `srvr`.
     public static func start(whitelistAll: Bool) async throws -> ZooKeeperServer {
+        try await start(whitelistAll: whitelistAll, outOfQuorum: false)
+    }
+
+    /// Starts member 1 of a three-server ensemble whose other two members never start: a node out of
+    /// quorum, as after a network partition. It answers `ruok` with `imok`, `srvr` with "This ZooKeeper
+    /// instance is not currently serving requests", and closes every session's connection. Every
+    /// four-letter word is allowed.
+    public static func startOutOfQuorum() async throws -> ZooKeeperServer {
+        try await start(whitelistAll: true, outOfQuorum: true)
+    }
+
+    private static func start(whitelistAll: Bool, outOfQuorum: Bool) async throws -> ZooKeeperServer {
         // The port is free when chosen, but a parallel test's freePort() may be handed it before
         // the JVM binds it (the suite once failed with "exited early"): try another port then.
         var attempt = 1
         while true {
             do {
-                return try await start(whitelistAll: whitelistAll, port: try freePort())
+                return try await start(whitelistAll: whitelistAll, port: try freePort(), outOfQuorum: outOfQuorum)
             } catch is ExitedEarly where attempt < 3 {
                 attempt += 1
             }
@@ -47,7 +59,7 @@ public final class ZooKeeperServer: Sendable {
         var description: String { "ZooKeeper exited before it served\n\(log)" }
     }
 
-    private static func start(whitelistAll: Bool, port: Int) async throws -> ZooKeeperServer {
+    private static func start(whitelistAll: Bool, port: Int, outOfQuorum: Bool) async throws -> ZooKeeperServer {
         let directory = NSTemporaryDirectory() + "zk-test-\(port)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         var config = """
@@ -60,20 +72,27 @@ public final class ZooKeeperServer: Sendable {
 
             """
         if whitelistAll { config += "4lw.commands.whitelist=*\n" }
+        if outOfQuorum {
+            // Quorum and election ports on loopback; only member 1's are ever bound.
+            config += "initLimit=5\nsyncLimit=2\n"
+            for member in 1...3 { config += "server.\(member)=127.0.0.1:\(try freePort()):\(try freePort())\n" }
+            try "1\n".write(toFile: directory + "/data/myid", atomically: true, encoding: .utf8)
+        }
         try config.write(toFile: directory + "/zoo.cfg", atomically: true, encoding: .utf8)
 
+        let mainClass = outOfQuorum ? "org.apache.zookeeper.server.quorum.QuorumPeerMain" : "org.apache.zookeeper.server.ZooKeeperServerMain"
         let process = try ChildProcess.start(java, jvmFlags + [
             "-Dzookeeper.log.dir=\(directory)",
             "-Dzookeeper.root.logger=INFO,CONSOLE",
             "-cp", classpath,
-            "org.apache.zookeeper.server.ZooKeeperServerMain", directory + "/zoo.cfg",
+            mainClass, directory + "/zoo.cfg",
         ], output: .file(directory + "/console.log"))
         let server = ZooKeeperServer(port: port, directory: directory, process: process)
         do {
             try await waitUntil("ZooKeeper on port \(port) serves", timeout: .seconds(90), interval: .milliseconds(200)) {
                 guard process.isRunning else { throw ExitedEarly(log: "") }
                 let reply = await exchange(port: port, request: Array("srvr".utf8), timeout: .seconds(2))
-                return reply?.contains("Mode:") == true
+                return reply?.contains(outOfQuorum ? "not currently serving requests" : "Mode:") == true
             }
         } catch {
             let tail = server.logTail

@@ -181,8 +181,8 @@ enum KafkaCodec {
     static let apiVersionsKey: Int16 = 18
     static let metadataKey: Int16 = 3
     static let unsupportedVersion: Int16 = 35
-    /// Largest response frame accepted (the size prefix excluded).
-    static let maxFrameSize = 64 * 1_024 * 1_024
+    /// Largest response frame accepted (the size prefix excluded): ``KafkaWireProbe/maxResponseSize``.
+    static let maxFrameSize = KafkaWireProbe.maxResponseSize
     static let clientId = "kwire-probe"
     static let clientSoftwareName = "kwire-probe"
     static let clientSoftwareVersion = "1.0"
@@ -210,7 +210,7 @@ enum KafkaCodec {
             throw .malformed("response size \(size) is too small to hold a correlation id")
         }
         guard Int(size) <= maxFrameSize else {
-            throw .malformed("response size \(size) exceeds the \(maxFrameSize)-byte limit (not a Kafka broker, or TLS expected?)")
+            throw .malformed("the response claims \(size) bytes (\(mebibytes(Int(size)))), which exceeds the \(mebibytes(maxFrameSize)) limit on Kafka responses (not a Kafka broker, or TLS expected?)")
         }
         return Int(size)
     }
@@ -276,8 +276,19 @@ enum KafkaCodec {
     }
 
     /// Decodes a non-flexible Metadata response body of `version` (0...8).
-    static func decodeMetadata(_ reader: inout KafkaReader, version: Int16,
-                               answeredBy broker: HostPort) throws(KafkaProbeError) -> KafkaClusterMetadata {
+    ///
+    /// - Parameter deadline: When decoding must give up: a 16 MiB answer of a million topics takes
+    ///   seconds to decode, and the probe's timeout covers that too. Checked every 1,024 topics and
+    ///   partitions; nil for none.
+    static func decodeMetadata(_ reader: inout KafkaReader, version: Int16, answeredBy broker: HostPort,
+                               deadline: ContinuousClock.Instant? = nil) throws(KafkaProbeError) -> KafkaClusterMetadata {
+        var items = 0
+        func tick() throws(KafkaProbeError) {
+            items += 1
+            if items % 1_024 == 0, let deadline, ContinuousClock.now >= deadline {
+                throw KafkaProbeError(.timedOut, "timed out decoding it, \(items) topics and partitions in")
+            }
+        }
         if version >= 3 { _ = try reader.int32("throttle time") }
         let brokerCount = try reader.arrayCount("brokers", minElementSize: 10) ?? 0
         var brokers: [KafkaBroker] = []
@@ -295,6 +306,7 @@ enum KafkaCodec {
         var topics: [KafkaTopic] = []
         topics.reserveCapacity(topicCount)
         for i in 0..<topicCount {
+            try tick()
             let topicError = try reader.int16("error code of topic #\(i)")
             let name = try reader.string("name of topic #\(i)")
             let isInternal = version >= 1 ? try reader.bool("internal flag of topic \(name)") : false
@@ -302,6 +314,7 @@ enum KafkaCodec {
             var partitions: [KafkaPartition] = []
             partitions.reserveCapacity(partitionCount)
             for j in 0..<partitionCount {
+                try tick()
                 let partitionError = try reader.int16("error code of \(name) partition #\(j)")
                 let index = try reader.int32("index of \(name) partition #\(j)")
                 let leader = try reader.int32("leader of \(name)-\(index)")

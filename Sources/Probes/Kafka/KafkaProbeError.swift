@@ -11,6 +11,9 @@ public struct KafkaProbeError: Error, Sendable, Equatable, CustomStringConvertib
         case connectionFailed
         /// The broker's bytes were not a valid Kafka response (truncated, oversized, bad lengths).
         case malformedResponse
+        /// The timeout passed while decoding a large answer. (A timeout while connecting, sending or
+        /// receiving is ``connectionFailed``.)
+        case timedOut
         /// The response carried a correlation id other than the one sent.
         case correlationMismatch
         /// The broker supports no version of a request this probe can send.
@@ -54,7 +57,7 @@ public struct KafkaProbeError: Error, Sendable, Equatable, CustomStringConvertib
     /// to decoding problems.
     func at(_ broker: HostPort, context: String? = nil) -> KafkaProbeError {
         var text = problem
-        if let context, kind == .malformedResponse || kind == .correlationMismatch {
+        if let context, kind == .malformedResponse || kind == .correlationMismatch || kind == .timedOut {
             text = "\(context): \(problem)"
         }
         return KafkaProbeError(kind, broker: broker.description, text, connectFailed: connectFailed)

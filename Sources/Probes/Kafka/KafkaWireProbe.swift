@@ -1,6 +1,16 @@
 /// A Kafka wire-protocol probe over TCP, or TLS when `tls` is given: ApiVersions and cluster Metadata,
 /// without a Kafka client library. SASL listeners are not supported.
 public enum KafkaWireProbe {
+    /// The largest Kafka response accepted, 16 MiB; a broker whose size prefix claims more fails the
+    /// call with an error naming the claimed size and this limit.
+    ///
+    /// A Metadata answer for a large cluster is a few MB: about 50 bytes a partition (v8, three
+    /// replicas) plus the topic names, so even 120,000 partitions, more than 30 brokers at MSK's
+    /// largest recommended 4,000 partitions each can hold, come to about 8 MB; 16 MiB leaves twice that. Anything bigger could not become a Lua result within a run's 64 MiB
+    /// memory limit anyway, and the buffer grows only as bytes actually arrive, so a claim that is
+    /// never sent costs nothing.
+    public static let maxResponseSize = 16 * 1_024 * 1_024
+
     /// Asks one broker which request versions it supports.
     ///
     /// Sends ApiVersions v3 (flexible encoding, with this client's software name and version); a
@@ -69,20 +79,23 @@ public enum KafkaWireProbe {
 final class KafkaSession {
     let broker: HostPort
     private let connection: ProbeConnection
+    private let started: ContinuousClock.Instant
     private let deadline: ContinuousClock.Instant
     private var correlationId: Int32 = 0
 
-    private init(broker: HostPort, connection: ProbeConnection, deadline: ContinuousClock.Instant) {
+    private init(broker: HostPort, connection: ProbeConnection, started: ContinuousClock.Instant, deadline: ContinuousClock.Instant) {
         self.broker = broker
         self.connection = connection
+        self.started = started
         self.deadline = deadline
     }
 
     static func open(_ broker: HostPort, timeout: Duration, tls: ProbeTLSOptions?) async throws(KafkaProbeError) -> KafkaSession {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
+        let started = ContinuousClock.now
+        let deadline = started.advanced(by: timeout)
         do {
             let connection = try await ProbeConnection.connect(host: broker.host, port: broker.port, timeout: timeout, tls: tls)
-            return KafkaSession(broker: broker, connection: connection, deadline: deadline)
+            return KafkaSession(broker: broker, connection: connection, started: started, deadline: deadline)
         } catch {
             throw .connection(error, broker: broker, during: "connecting")
         }
@@ -155,7 +168,10 @@ final class KafkaSession {
         var reader = try await exchange(apiKey: KafkaCodec.metadataKey, version: version, flexible: false,
                                         body: KafkaCodec.metadataRequestBody(version: version), name: "Metadata")
         do {
-            return try KafkaCodec.decodeMetadata(&reader, version: version, answeredBy: broker)
+            return try KafkaCodec.decodeMetadata(&reader, version: version, answeredBy: broker, deadline: deadline)
+        } catch where error.kind == .timedOut {
+            throw KafkaProbeError(.timedOut, "\(error.problem) after \(Int(elapsedMs(since: started).rounded())) ms")
+                .at(broker, context: "Metadata v\(version) response")
         } catch {
             throw error.at(broker, context: "Metadata v\(version) response")
         }

@@ -94,6 +94,12 @@ public final class ProbeConnection: Sendable {
     public let port: Int
     /// The numeric address actually connected to.
     public let remoteAddress: String
+    /// When connecting began: a timeout's error gives the time since then, the time the caller
+    /// actually spent on this peer, not the time one read happened to wait.
+    private let openedAt: ContinuousClock.Instant
+    /// The most one receive asks for: buffers grow by what actually arrives, never by what a peer
+    /// claims it will send.
+    static let receiveChunk = 64 * 1_024
 
     private struct State {
         var fd: Int32
@@ -109,8 +115,10 @@ public final class ProbeConnection: Sendable {
     /// True when the connection is protected by TLS.
     public var isTLS: Bool { tls != nil }
 
-    private init(fd: Int32, host: String, port: Int, remoteAddress: String, loop: EventLoop, tls: TLSSession?) {
+    private init(fd: Int32, host: String, port: Int, remoteAddress: String, loop: EventLoop, tls: TLSSession?,
+                 openedAt: ContinuousClock.Instant) {
         self.host = host
+        self.openedAt = openedAt
         self.port = port
         self.remoteAddress = remoteAddress
         self.loop = loop
@@ -146,13 +154,13 @@ public final class ProbeConnection: Sendable {
             _ = setsockopt(c.fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             guard let tls else {
                 return ProbeConnection(fd: c.fd, host: host, port: port, remoteAddress: c.address.text,
-                                       loop: loop, tls: nil)
+                                       loop: loop, tls: nil, openedAt: start)
             }
             let deadline = start.advanced(by: timeout)
             switch await TLSSession.establish(fd: c.fd, host: host, options: tls, loop: loop, deadline: deadline) {
             case .success(let session):
                 return ProbeConnection(fd: c.fd, host: host, port: port, remoteAddress: c.address.text,
-                                       loop: loop, tls: session)
+                                       loop: loop, tls: session, openedAt: start)
             case .failure(let failure):
                 loop.release(fd: c.fd)
                 closeSocket(c.fd)
@@ -177,7 +185,6 @@ public final class ProbeConnection: Sendable {
     public func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws {
         let fd = try begin()
         defer { end() }
-        let start = ContinuousClock.now
         var sent = 0
         if let tls {
             while sent < bytes.count {
@@ -186,7 +193,7 @@ public final class ProbeConnection: Sendable {
                     return tls.write(from: base + sent, count: raw.count - sent)
                 }
                 try await handleTLS(result, fd: fd, op: .writing, progress: &sent, received: sent, expected: bytes.count,
-                                    deadline: deadline, start: start)
+                                    deadline: deadline)
             }
             return
         }
@@ -202,7 +209,7 @@ public final class ProbeConnection: Sendable {
             let e = errno
             if n < 0 && e == EINTR { continue }
             if n < 0 && (e == EAGAIN || e == EWOULDBLOCK) {
-                try await waitReady(fd, .write, deadline: deadline, start: start)
+                try await waitReady(fd, .write, deadline: deadline)
                 continue
             }
             throw ioError(.writing, errno: n < 0 ? e : EPIPE)
@@ -210,42 +217,49 @@ public final class ProbeConnection: Sendable {
     }
 
     /// Reads exactly `n` bytes, or throws (timeout, reset, or the peer closing early).
+    ///
+    /// The result grows as bytes arrive, at most ``receiveChunk`` at a time, so a length a peer claims
+    /// and never sends costs nothing. The deadline holds however steadily the peer keeps sending: it is
+    /// checked while waiting and, once a chunk has arrived, before each further receive.
     public func read(exactly n: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8] {
         guard n >= 0 else { throw error(.invalidArgument("cannot read \(n) bytes")) }
         if n == 0 { return [] }
         let fd = try begin()
         defer { end() }
-        let start = ContinuousClock.now
-        var buffer = [UInt8](repeating: 0, count: n)
-        var got = 0
-        if let tls {
-            while got < n {
-                let result = buffer.withUnsafeMutableBytes { raw -> TLSSession.IOResult in
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: min(n, Self.receiveChunk))
+        while buffer.count < n {
+            if buffer.count >= Self.receiveChunk { try checkDeadline(deadline) }
+            let want = min(chunk.count, n - buffer.count)
+            var got = 0
+            if let tls {
+                let result = chunk.withUnsafeMutableBytes { raw -> TLSSession.IOResult in
                     guard let base = raw.baseAddress else { return .transferred(0) }
-                    return tls.read(into: base + got, count: raw.count - got)
+                    return tls.read(into: base, count: want)
                 }
-                try await handleTLS(result, fd: fd, op: .reading, progress: &got, received: got, expected: n,
-                                    deadline: deadline, start: start)
+                try await handleTLS(result, fd: fd, op: .reading, progress: &got, received: buffer.count, expected: n,
+                                    deadline: deadline)
+            } else {
+                let r = chunk.withUnsafeMutableBytes { raw -> Int in
+                    guard let base = raw.baseAddress else { return 0 }
+                    return recv(fd, base, want, 0)
+                }
+                if r == 0 { throw error(.closedByPeer(received: buffer.count, expected: n)) }
+                if r < 0 {
+                    let e = errno
+                    if e == EINTR { continue }
+                    if e == EAGAIN || e == EWOULDBLOCK {
+                        try await waitReady(fd, .read, deadline: deadline)
+                        continue
+                    }
+                    throw ioError(.reading, errno: e)
+                }
+                got = r
             }
-            return buffer
-        }
-        while got < n {
-            let r = buffer.withUnsafeMutableBytes { raw -> Int in
-                guard let base = raw.baseAddress else { return 0 }
-                return recv(fd, base + got, raw.count - got, 0)
-            }
-            if r > 0 {
-                got += r
-                continue
-            }
-            if r == 0 { throw error(.closedByPeer(received: got, expected: n)) }
-            let e = errno
-            if e == EINTR { continue }
-            if e == EAGAIN || e == EWOULDBLOCK {
-                try await waitReady(fd, .read, deadline: deadline, start: start)
-                continue
-            }
-            throw ioError(.reading, errno: e)
+            if buffer.isEmpty && got == n { return Array(chunk[0..<got]) }
+            buffer.append(contentsOf: chunk[0..<got])
+            // A peer that always has bytes ready never makes this task wait: let others run.
+            if buffer.count < n { await Task.yield() }
         }
         return buffer
     }
@@ -255,11 +269,11 @@ public final class ProbeConnection: Sendable {
         guard limit >= 0 else { throw error(.invalidArgument("negative limit \(limit)")) }
         let fd = try begin()
         defer { end() }
-        let start = ContinuousClock.now
         var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: min(64 * 1_024, limit + 1))
+        var chunk = [UInt8](repeating: 0, count: min(Self.receiveChunk, limit + 1))
         if let tls {
             while true {
+                if out.count >= Self.receiveChunk { try checkDeadline(deadline) }
                 let want = min(chunk.count, limit + 1 - out.count)
                 let result = chunk.withUnsafeMutableBytes { raw -> TLSSession.IOResult in
                     guard let base = raw.baseAddress else { return .transferred(0) }
@@ -268,14 +282,16 @@ public final class ProbeConnection: Sendable {
                 if case .closed = result { return out }
                 var got = 0
                 try await handleTLS(result, fd: fd, op: .reading, progress: &got, received: out.count, expected: limit,
-                                    deadline: deadline, start: start)
+                                    deadline: deadline)
                 if got > 0 {
                     out.append(contentsOf: chunk[0..<got])
                     if out.count > limit { throw error(.limitExceeded(limit: limit)) }
+                    await Task.yield()
                 }
             }
         }
         while true {
+            if out.count >= Self.receiveChunk { try checkDeadline(deadline) }
             // Ask for at most one byte past the limit so overflow is detected without over-reading much.
             let want = min(chunk.count, limit + 1 - out.count)
             let r = chunk.withUnsafeMutableBytes { raw -> Int in
@@ -285,13 +301,14 @@ public final class ProbeConnection: Sendable {
             if r > 0 {
                 out.append(contentsOf: chunk[0..<r])
                 if out.count > limit { throw error(.limitExceeded(limit: limit)) }
+                await Task.yield()
                 continue
             }
             if r == 0 { return out }
             let e = errno
             if e == EINTR { continue }
             if e == EAGAIN || e == EWOULDBLOCK {
-                try await waitReady(fd, .read, deadline: deadline, start: start)
+                try await waitReady(fd, .read, deadline: deadline)
                 continue
             }
             throw ioError(.reading, errno: e)
@@ -361,11 +378,11 @@ public final class ProbeConnection: Sendable {
     /// loop for WANT_READ/WANT_WRITE, or throws.
     private func handleTLS(_ result: TLSSession.IOResult, fd: Int32, op: ProbeConnectionError.Operation,
                            progress: inout Int, received: Int, expected: Int,
-                           deadline: ContinuousClock.Instant, start: ContinuousClock.Instant) async throws {
+                           deadline: ContinuousClock.Instant) async throws {
         switch result {
         case .transferred(let n): progress += n
-        case .wantRead: try await waitReady(fd, .read, deadline: deadline, start: start, op: op)
-        case .wantWrite: try await waitReady(fd, .write, deadline: deadline, start: start, op: op)
+        case .wantRead: try await waitReady(fd, .read, deadline: deadline, op: op)
+        case .wantWrite: try await waitReady(fd, .write, deadline: deadline, op: op)
         case .closed:
             if op == .writing { throw error(.connectionReset) }
             throw error(.closedByPeer(received: received, expected: expected))
@@ -374,12 +391,27 @@ public final class ProbeConnection: Sendable {
         }
     }
 
+    /// Throws the timeout error of a read once `deadline` has passed.
+    ///
+    /// A peer that always has bytes ready never makes a receive wait, and waiting is where the deadline
+    /// is otherwise enforced: the reads call this between chunks of a large answer, and a client that
+    /// reads message after message (ZooKeeper's watch notifications) calls it between messages. A
+    /// small read that finds its bytes ready is not failed for a deadline that passed meanwhile.
+    func checkDeadline(_ deadline: ContinuousClock.Instant) throws {
+        if ContinuousClock.now >= deadline { throw timedOut(.reading) }
+    }
+
+    /// A timeout giving the time since connecting began.
+    private func timedOut(_ op: ProbeConnectionError.Operation) -> ProbeConnectionError {
+        error(.timedOut(op, afterMs: Int(elapsedMs(since: openedAt).rounded())))
+    }
+
     private func waitReady(_ fd: Int32, _ interest: IOInterest, deadline: ContinuousClock.Instant,
-                           start: ContinuousClock.Instant, op: ProbeConnectionError.Operation? = nil) async throws {
+                           op: ProbeConnectionError.Operation? = nil) async throws {
         let op: ProbeConnectionError.Operation = op ?? (interest == .read ? .reading : .writing)
         switch await loop.wait(fd: fd, for: interest, deadline: deadline) {
         case .ready: return
-        case .timedOut: throw error(.timedOut(op, afterMs: Int(elapsedMs(since: start).rounded())))
+        case .timedOut: throw timedOut(op)
         case .cancelled: throw error(.cancelled(op))
         case .aborted: throw error(.closedLocally)
         case .failed(let e) where e == EBUSY: throw error(.busy(op))

@@ -11,6 +11,8 @@ enum FourLetterWordReply: Sendable {
 enum FourLetterWords {
     static let notWhitelistedMarker = "is not executed because it is not in the whitelist"
     static let notServingMarker = "not currently serving requests"
+    /// The longest four-letter-word answer read, 1 MiB: `mntr` on a busy server is a few KB, and
+    /// the answer is read as it arrives, so only bytes actually sent count toward it.
     static let replyLimit = 1 << 20
 
     /// Sends `word` (e.g. `ruok`) on a fresh connection and reads the reply until the server closes.

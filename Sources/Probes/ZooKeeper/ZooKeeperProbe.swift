@@ -3,16 +3,27 @@
 ///
 /// `status` uses the four-letter words `ruok`, `srvr` and `mntr` (each on a fresh connection) plus a
 /// protocol-level session handshake, so a server with four-letter words disabled (the default
-/// `4lw.commands.whitelist` allows only `srvr`) is still told apart from one that is down.
+/// `4lw.commands.whitelist` allows only `srvr`) is still told apart from one that is down, and one
+/// that answers `imok` but serves no clients (out of quorum) is not taken for up.
 /// Pass `tls` for a secure client port (2182 on MSK): the four-letter words and the session then run
 /// over TLS, which ZooKeeper's secure port accepts. SASL is not supported.
 public enum ZooKeeperProbe {
+    /// The largest reply accepted on a session, 4 MiB; a server whose length prefix claims more fails
+    /// the call with an error naming the claimed size and this limit.
+    ///
+    /// ZooKeeper itself refuses to send a reply over `jute.maxbuffer`, 1 MiB less one byte by default;
+    /// 4 MiB leaves room for ensembles that raised it for large `getChildren` lists. The buffer grows
+    /// only as bytes arrive, so a claim that is never sent costs nothing.
+    public static let maxReplySize = 4 * 1_024 * 1_024
+
     /// Probes every server of `connectString` concurrently.
     ///
     /// - Parameters:
     ///   - connectString: A ZooKeeper connect string like `z-1.demo:2181,z-2.demo:2181/kafka`;
     ///     entries without a port use 2181. The chroot is ignored here.
-    ///   - timeout: The time allowed for each server's whole probe.
+    ///   - timeout: The time allowed for each server's whole probe. Its checks run at once, each on a
+    ///     connection of its own with the whole timeout, so a word answered at a byte a second cannot
+    ///     starve the session check.
     ///   - tls: TLS options for a secure client port; nil for plaintext.
     /// - Returns: One status per server, in connect-string order. Per-server failures are reported in
     ///   ``ZooKeeperServerStatus/error``, not thrown.
@@ -108,14 +119,25 @@ public enum ZooKeeperProbe {
         return path == "/" ? chroot : chroot + path
     }
 
-    /// Probes one server: `ruok` first (which also tells whether it is reachable), then `srvr`,
-    /// `mntr` and a session handshake concurrently.
+    /// Probes one server: `ruok`, `srvr`, `mntr` and a session handshake, all at once.
+    ///
+    /// How the timeout is split: each check has a connection of its own and the whole timeout as its
+    /// deadline, and none waits for another, so the probe ends within the timeout and a check that
+    /// drips (a word answered at 1 byte/s) takes no time from the others.
     static func status(of server: HostPort, timeout: Duration, tls: ProbeTLSOptions? = nil) async -> ZooKeeperServerStatus {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         var status = ZooKeeperServerStatus(host: server.host, port: server.port)
         var problems: [String] = []
 
-        switch await FourLetterWords.send("ruok", to: server, deadline: deadline, tls: tls) {
+        async let ruokReply = FourLetterWords.send("ruok", to: server, deadline: deadline, tls: tls)
+        async let srvrReply = FourLetterWords.send("srvr", to: server, deadline: deadline, tls: tls)
+        async let mntrReply = FourLetterWords.send("mntr", to: server, deadline: deadline, tls: tls)
+        async let session = sessionCheck(server, deadline: deadline, tls: tls)
+        let replies = await (ruok: ruokReply, srvr: srvrReply, mntr: mntrReply, session: session)
+
+        // `ruok` tells whether the server is reachable at all; when it could not connect, nor could
+        // the others, and its error says it best.
+        switch replies.ruok {
         case .failed(let error) where error.isConnectFailure:
             status.error = error.description
             return status
@@ -134,28 +156,29 @@ public enum ZooKeeperProbe {
             }
         }
 
-        async let srvrReply = FourLetterWords.send("srvr", to: server, deadline: deadline, tls: tls)
-        async let mntrReply = FourLetterWords.send("mntr", to: server, deadline: deadline, tls: tls)
-        async let session = sessionCheck(server, deadline: deadline, tls: tls)
-
         var figures = FourLetterWords.Figures()
-        switch await srvrReply {
+        switch replies.srvr {
         case .answered(let text):
             if text.contains(FourLetterWords.notServingMarker) {
+                status.serving = false
                 problems.append("`srvr` on \(server): \(text.trimmedWhitespace)")
             } else {
                 figures = FourLetterWords.parseSrvr(text)
+                if figures.mode != nil { status.serving = true }
             }
         case .notWhitelisted: status.disabledFourLetterWords.append("srvr")
         case .failed(let error): problems.append(error.description)
         }
-        switch await mntrReply {
+        switch replies.mntr {
         case .answered(let text):
             if text.contains(FourLetterWords.notServingMarker) {
+                status.serving = false
                 problems.append("`mntr` on \(server): \(text.trimmedWhitespace)")
             } else {
                 status.mntr = FourLetterWords.parseMntrPairs(text)
-                figures.fillGaps(from: FourLetterWords.figures(fromMntr: status.mntr))
+                let more = FourLetterWords.figures(fromMntr: status.mntr)
+                if status.serving == nil, more.mode != nil { status.serving = true }
+                figures.fillGaps(from: more)
             }
         case .notWhitelisted: status.disabledFourLetterWords.append("mntr")
         case .failed(let error): problems.append(error.description)
@@ -163,7 +186,7 @@ public enum ZooKeeperProbe {
         status.fourLetterWordsAllowed = status.disabledFourLetterWords.isEmpty
         status.take(figures)
 
-        switch await session {
+        switch replies.session {
         case .success(let timeoutMs):
             status.sessionEstablished = true
             status.negotiatedSessionTimeoutMs = Int(timeoutMs)

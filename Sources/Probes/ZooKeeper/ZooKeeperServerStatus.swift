@@ -91,6 +91,10 @@ public struct ZooKeeperServerStatus: Sendable, Equatable, CustomStringConvertibl
     public var connections: Int?
     /// The raw key/value pairs of `mntr` (empty when `mntr` is not allowed).
     public var mntr: [String: String] = [:]
+    /// Whether the server says it serves requests: `false` when `srvr` or `mntr` answered "This
+    /// ZooKeeper instance is not currently serving requests" (a node out of quorum, or still starting),
+    /// `true` when either gave its figures, `nil` when neither answered.
+    public var serving: Bool?
     /// Whether the protocol-level session handshake succeeded, i.e. the server serves clients.
     /// This works even when four-letter words are disabled.
     public var sessionEstablished: Bool = false
@@ -108,14 +112,16 @@ public struct ZooKeeperServerStatus: Sendable, Equatable, CustomStringConvertibl
     /// The server as `host:port`.
     public var server: String { HostPort(host: host, port: port).description }
 
-    /// Whether the server is serving clients: a session was established or `ruok` answered `imok`.
-    public var isUp: Bool { reachable && (sessionEstablished || ok == true) }
+    /// Whether the server is serving clients: a session was established and neither `srvr` nor `mntr`
+    /// said it is not serving. `ruok` answering `imok` is not enough: it means only that the process
+    /// runs, and a node out of quorum says `imok` too.
+    public var isUp: Bool { reachable && sessionEstablished && serving != false }
 
     /// A short verdict: `up (standalone)`, `up, four-letter words disabled`, `down: connection refused by ...`,
     /// or `reachable but not serving: ...`.
     public var summary: String {
         guard reachable else { return "down: \(error ?? "not reachable")" }
-        guard isUp else { return "reachable but not serving: \(error ?? "no session, ruok not imok")" }
+        guard isUp else { return "reachable but not serving: \(error ?? "no session")" }
         var text = "up"
         if fourLetterWordsAllowed == false { text += ", four-letter words disabled" }
         if let mode { text += " (\(mode))" }

@@ -3,8 +3,8 @@
 struct ZooKeeperSession {
     /// Session timeout requested in the ConnectRequest; the server clamps it to 2-20 ticks.
     static let requestedSessionTimeoutMs: Int32 = 10_000
-    /// Largest reply accepted (ZooKeeper's default jute.maxbuffer is just under 1 MiB).
-    static let maxFrame = 4 * 1_024 * 1_024
+    /// Largest reply accepted: ``ZooKeeperProbe/maxReplySize``.
+    static let maxFrame = ZooKeeperProbe.maxReplySize
 
     private enum OpCode {
         static let getChildren: Int32 = 8
@@ -161,8 +161,17 @@ struct ZooKeeperSession {
             }
             let replyXid = header.xid
             let err = header.err
-            // -1 is a watch notification, -2 a ping reply: not ours, keep reading.
-            if replyXid == -1 || replyXid == -2 { continue }
+            // -1 is a watch notification, -2 a ping reply: not ours, keep reading. A server may send
+            // them without end, never letting a read wait: check the deadline, and let others run.
+            if replyXid == -1 || replyXid == -2 {
+                do {
+                    try connection.checkDeadline(deadline)
+                } catch {
+                    throw .connection(error, server: server, during: what)
+                }
+                await Task.yield()
+                continue
+            }
             guard replyXid == xid else {
                 throw .protocolError(server, "reply xid \(replyXid) does not match request xid \(xid)")
             }
@@ -173,6 +182,7 @@ struct ZooKeeperSession {
 
     private static func readFrame(_ connection: ProbeConnection, server: HostPort,
                                   deadline: ContinuousClock.Instant) async throws -> [UInt8] {
+        // Grows as bytes arrive: a claimed length that is never sent costs nothing.
         let length = try frameLength(try await connection.read(exactly: 4, deadline: deadline), server: server)
         return try await connection.read(exactly: length, deadline: deadline)
     }
@@ -186,8 +196,10 @@ struct ZooKeeperSession {
         } catch {
             throw .protocolError(server, error.message)
         }
-        guard length >= 0, length <= maxFrame else {
-            throw .protocolError(server, "frame length \(length) is outside 0-\(maxFrame)")
+        guard length >= 0 else { throw .protocolError(server, "negative frame length \(length)") }
+        guard length <= maxFrame else {
+            throw .protocolError(
+                server, "the reply claims \(length) bytes (\(mebibytes(length))), which exceeds the \(mebibytes(maxFrame)) limit on ZooKeeper replies")
         }
         return length
     }

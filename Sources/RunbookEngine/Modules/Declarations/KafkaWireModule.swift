@@ -6,7 +6,10 @@ extension LuaModule {
     static let kafkaWire = LuaModule("kafka_wire", doc: """
         The Kafka wire protocol, classed **probe**: what the brokers themselves say. `tls = true` uses the \
         system trust store, or `{server_name, ca_file, verify}` (MSK's TLS port is 9094). SASL and IAM \
-        listeners (9096, 9098) are out of scope for now.
+        listeners (9096, 9098) are out of scope for now. An answer whose size prefix claims more than \
+        \(KafkaWireProbe.maxResponseSize / 1_048_576) MiB is refused, naming the size it claims (a big cluster's metadata is \
+        a few MB); the buffer grows only as bytes arrive. The `timeout` covers connecting, every request and \
+        decoding the answer, however steadily the broker keeps sending.
         """, functions: [
         .primitive("api_versions", effect: .probe, operation: "ApiVersions", parameters: [
             .required("options", .options([host, port, timeout, .optional("tls", tlsType, "TLS settings")]), "Which broker"),

@@ -5,12 +5,20 @@ extension LuaModule {
     /// `zk`: ZooKeeper checks, classed **probe**.
     static let zooKeeper = LuaModule("zk", doc: """
         ZooKeeper checks, classed **probe**. TLS is on by default when every server of the connect string \
-        uses 2182 (MSK's ZooKeeper TLS port); `tls` as for `kafka_wire`.
+        uses 2182 (MSK's ZooKeeper TLS port); `tls` as for `kafka_wire`. A reply whose length prefix \
+        claims more than \(ZooKeeperProbe.maxReplySize / 1_048_576) MiB is refused, naming the size it claims (ZooKeeper's own \
+        `jute.maxbuffer` is 1 MiB by default). The timeout holds however steadily a server keeps sending.
         """, functions: [
         .primitive("status", effect: .probe, operation: "Status", parameters: [
             connectString, zooKeeperOptions,
         ], returns: .list(.record(ZooKeeperServerRecord.self)),
-           doc: "Every server of the connect string, probed at once: four-letter words and a session handshake, so \"up, four-letter words disabled\" is told from \"down\".",
+           doc: """
+            Every server of the connect string, probed at once: `ruok`, `srvr`, `mntr` and a session handshake, \
+            so "up, four-letter words disabled" is told from "down". `up` means a session could be opened \
+            (`session`) and the server did not say it is not serving (`serving`, from `srvr` or `mntr`): a node \
+            out of quorum answers `ruok` with `imok` but is not up. The four checks run at once, each on its own \
+            connection with the whole timeout, so one that drips cannot starve the others.
+            """,
            example: #"zk.status("z-1.demo:2181,z-2.demo:2181,z-3.demo:2181")"#) { arguments, _ in
             let connect = try arguments.string("connect_string")
             let (timeout, tls) = try zooKeeperSettings(arguments, connect: connect)
@@ -56,7 +64,8 @@ extension LuaModule {
 struct ZooKeeperServerRecord: LuaRecord {
     static let recordName = "zk.ServerStatus"
     static let example = ZooKeeperServerRecord(
-        server: "z-1:2181", up: true, reachable: true, session: true, summary: "up, leader, 3.8.4", ruok: true, fourLetterWords: true,
+        server: "z-1:2181", up: true, reachable: true, serving: true, session: true, summary: "up, leader, 3.8.4", ruok: true,
+        fourLetterWords: true,
         mode: "leader", version: "3.8.4", latencyMs: .init(min: 0, avg: 0.4, max: 12), outstandingRequests: 0, znodeCount: 120,
         error: "connection refused")
     struct Latency: Encodable, Sendable {
@@ -67,6 +76,7 @@ struct ZooKeeperServerRecord: LuaRecord {
     let server: String
     let up: Bool
     let reachable: Bool
+    let serving: Bool?
     let session: Bool
     let summary: String
     let ruok: Bool?
@@ -81,7 +91,8 @@ struct ZooKeeperServerRecord: LuaRecord {
 
 extension ZooKeeperServerRecord {
     init(_ status: ZooKeeperServerStatus) {
-        self.init(server: status.server, up: status.isUp, reachable: status.reachable, session: status.sessionEstablished,
+        self.init(server: status.server, up: status.isUp, reachable: status.reachable, serving: status.serving,
+                  session: status.sessionEstablished,
                   summary: status.summary, ruok: status.ok, fourLetterWords: status.fourLetterWordsAllowed,
                   mode: status.mode?.description, version: status.version,
                   latencyMs: status.latency.map { Latency(min: $0.min, avg: $0.avg, max: $0.max) },
