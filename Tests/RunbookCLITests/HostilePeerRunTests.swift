@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TestSupport
 
@@ -43,5 +44,74 @@ struct HostilePeerRunTests {
         #expect(over.connections == 32 && under.connections == 32)
         print("thirtyTwoKafkaAnswersClaiming64MiBStayUnder400MB: peak RSS \(peak / 1_048_576) MiB")
         #expect(peak < 400_000_000, "peak RSS \(peak) bytes")
+    }
+
+    /// The last line of a journal, as JSON.
+    func lastEvent(_ path: String) throws -> [String: Any] {
+        let line = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").last ?? ""
+        return (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    /// A scrape of 60 MB of `a 1` lines with `timeout = 5` once peaked at 8.1 GB and took 53 s.
+    /// With the default `max_bytes` it is an error found at 16 MiB; with `max_bytes` raised past
+    /// it, the samples meet the run's memory limit and the run stops (exit 3). Either way the run
+    /// ends within its timeout plus 2 s and the process stays under 400 MB.
+    @Test func aSixtyMegabyteScrapeEndsWithinItsTimeoutUnder400MB() async throws {
+        await untilThisProcessKeepsTime()
+        let server = try HostileServer.http(body: .repeated("a 1\n", total: 60_000_000))
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/scrape.lua", """
+            return runbook {
+              name = "hostile.scrape", version = "1.0.0", description = "a 60 MB scrape",
+              params = { url = { type = "string", required = true }, max_bytes = { type = "integer", default = 16777216 } },
+              run = function(p)
+                step("scrape", function() return metrics.scrape(p.url, 5, p.max_bytes) end)
+              end,
+            }
+            """)
+        for (maxBytes, status, expected) in [(16 << 20, Int32(1), "larger than 16777216 bytes"), (64 << 20, Int32(3), "metrics.scrape")] {
+            let journal = cli.home + "/scrape-\(maxBytes).jsonl"
+            let (output, peak) = try await cli.runMeasuringPeakMemory("run", "hostile.scrape", "--param", "url=\(server.url)/metrics",
+                                                                      "--param", "max_bytes=\(maxBytes)", "--journal", journal)
+            #expect(output.status == status, "\(output.stdout)\(output.stderr)")
+            let last = try lastEvent(journal)
+            #expect((last["error"] as? String)?.contains(expected) == true, "\(last)")
+            let milliseconds = last["duration_ms"] as? Double ?? 99_999
+            print("aSixtyMegabyteScrapeEndsWithinItsTimeoutUnder400MB: max_bytes \(maxBytes): \(Int(milliseconds)) ms, peak RSS \(peak / 1_048_576) MiB")
+            #expect(milliseconds < 7_000, "the run took \(milliseconds) ms on a 5 s timeout")
+            #expect(peak < 400_000_000, "peak RSS \(peak) bytes")
+        }
+    }
+
+    /// `probe.http { max_body = 10 }` on an endless body once buffered 64 MiB and said "response
+    /// too large"; 32 such probes used 2.2 GB.
+    @Test func probeHTTPWithMaxBody10OnAnEndlessBodyIsTruncatedUnder150MB() async throws {
+        await untilThisProcessKeepsTime()
+        let server = try HostileServer.http(body: .endless("0123456789"))
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/endless.lua", """
+            return runbook {
+              name = "hostile.endless", version = "1.0.0", description = "32 probes of an endless body",
+              params = { url = { type = "string", required = true } },
+              run = function(p)
+                local ids = {}
+                for i = 1, 32 do ids[i] = i end
+                step("probe", function()
+                  for _, r in ipairs(each(ids, function() return probe.http { url = p.url, max_body = 10, timeout = 5 } end, { concurrency = 32 })) do
+                    assert(r.ok and r.truncated and #r.body == 10, tostring(r.reason) .. " " .. tostring(#r.body))
+                  end
+                end)
+              end,
+            }
+            """)
+        let journal = cli.home + "/endless.jsonl"
+        let (output, peak) = try await cli.runMeasuringPeakMemory("run", "hostile.endless", "--param", "url=\(server.url)/", "--journal", journal)
+        #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
+        let milliseconds = try lastEvent(journal)["duration_ms"] as? Double ?? 99_999
+        print("probeHTTPWithMaxBody10OnAnEndlessBodyIsTruncatedUnder150MB: \(Int(milliseconds)) ms, peak RSS \(peak / 1_048_576) MiB")
+        #expect(milliseconds < 5_000, "the probes took \(milliseconds) ms on a 5 s timeout")
+        #expect(peak < 150_000_000, "peak RSS \(peak) bytes")
     }
 }

@@ -53,8 +53,7 @@ public enum PrometheusScrape {
             throw .scrape(url, "the body is larger than \(maxBytes) bytes")
         }
         do {
-            return try PrometheusText(parsing: String(decoding: response.body, as: UTF8.self), maximumSamples: maximumSamples,
-                                      deadline: deadline)
+            return try PrometheusText(parsing: response.body, maximumSamples: maximumSamples, deadline: deadline)
         } catch where error.sampleLimit != nil {
             throw error
         } catch {

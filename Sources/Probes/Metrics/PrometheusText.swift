@@ -28,8 +28,13 @@ public struct PrometheusText: Sendable, Hashable {
     ///   one with a ``ProbeError/sampleLimit`` past `maximumSamples`, or one saying parsing ran
     ///   past `deadline`.
     public init(parsing body: String, maximumSamples: Int? = nil, deadline: ContinuousClock.Instant? = nil) throws(ProbeError) {
+        try self.init(parsing: Array(body.utf8), maximumSamples: maximumSamples, deadline: deadline)
+    }
+
+    /// Parses a body as its bytes, as ``init(parsing:maximumSamples:deadline:)`` parses text,
+    /// without a copy of a scrape's body as a `String` first.
+    init(parsing bytes: [UInt8], maximumSamples: Int?, deadline: ContinuousClock.Instant?) throws(ProbeError) {
         var builder = FamilyBuilder()
-        let bytes = Array(body.utf8)
         var lineStart = 0
         var lineNumber = 1
         var samples = 0
