@@ -79,4 +79,12 @@ struct SignatureProxyTests {
         #expect(seen.allSatisfy { !$0.forwarded })
         #expect(try await alarmsInMoto() == [])
     }
+
+    /// The proxy's own check, with botocore as the client: for each protocol (query, ec2, json, rest-json,
+    /// rest-xml) a right key reaches moto and a wrong secret comes back as a 403 botocore reads as
+    /// `SignatureDoesNotMatch`; presigned S3 URLs are checked, expiry included.
+    @Test func botocoreReadsTheProxysRefusalInEveryProtocol() async throws {
+        let outcome = try await ChildProcess.run("python3", [supportFile("sigv4_proxy_check.py")], timeout: .seconds(90))
+        #expect(outcome.status == .exited(0) && outcome.stdout.hasSuffix(" 0 failed\n"), "\(outcome.stdout)\(outcome.stderr)")
+    }
 }
