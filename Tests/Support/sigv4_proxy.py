@@ -5,7 +5,8 @@ moto does not check signatures. This proxy sits in front of it, so every request
 sends to moto is signature-checked with the test's keys (sigv4_check.py, botocore's
 signer). A request whose signature is valid is forwarded to the upstream unchanged (method,
 path, query, headers, body) and the upstream's answer comes back unchanged. Any other
-request gets 403 with an AWS-style error body and never reaches the upstream.
+request gets 403 with an AWS-style error body and never reaches the upstream. (Hop-by-hop
+headers and Expect are the proxy's own: a chunked body is forwarded with a Content-Length.)
 
 Prints its port on the first line of stdout, then serves until killed.
 
@@ -169,7 +170,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             connection.putrequest(self.command, target, skip_host=True, skip_accept_encoding=True)
             for name, value in headers:
-                if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
+                # Expect: 100-continue was answered here already; Content-Length is set again below.
+                if name.lower() not in HOP_BY_HOP and name.lower() not in ("content-length", "expect"):
                     connection.putheader(name, value)
             if body or self.command in ("POST", "PUT", "PATCH"):
                 connection.putheader("Content-Length", str(len(body)))
