@@ -5,7 +5,8 @@ import RunbookEngine
 import Testing
 import TestSupport
 
-/// The `cloudwatch` module against moto, a real CloudWatch implementation we did not write.
+/// The `cloudwatch` module against moto, a real CloudWatch implementation we did not write, behind
+/// the proxy that checks every request's signature.
 @Suite(.serialized)
 struct CloudWatchModuleTests {
     let moto: MotoServer
@@ -14,8 +15,8 @@ struct CloudWatchModuleTests {
     init() async throws {
         moto = try await MotoServer()
         try await moto.seedMetrics()
-        configuration = EngineConfiguration(aws: AWSSettings(region: "us-east-1", endpointURL: moto.url) {
-            AWSCredentials(accessKeyID: "testing", secretAccessKey: "testing")
+        configuration = EngineConfiguration(aws: AWSSettings(region: "us-east-1", endpointURL: moto.url) { [moto] in
+            AWSCredentials(accessKeyID: moto.accessKeyID, secretAccessKey: moto.secretAccessKey)
         })
     }
 
@@ -75,5 +76,31 @@ struct CloudWatchModuleTests {
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         let text = record.events(.stepFinished).last?.result?.stringValue ?? ""
         #expect(text.contains("cloudwatch.SetAlarmState: ResourceNotFound"), "\(text)")
+    }
+
+    /// moto checks no signature; the proxy in front of it does. A run that reads and writes alarms
+    /// went through it, every request signed as AWS would accept it.
+    @Test func everyRequestOfARunIsSignatureChecked() async throws {
+        let record = try await run("""
+            cloudwatch.put_metric_alarm { alarm_name = "signed-cpu", namespace = "AWS/Kafka", metric = "CpuUser",
+              dimensions = { ["Cluster Name"] = "demo" }, statistic = "Maximum", period = 300, evaluation_periods = 1,
+              threshold = 80, comparison_operator = "GreaterThanThreshold" }
+            local alarms = cloudwatch.describe_alarms { alarm_names = { "signed-cpu" } }
+            local points = cloudwatch.series { namespace = "AWS/Kafka", metric = "CpuUser",
+              dimensions = { ["Cluster Name"] = "demo", ["Broker ID"] = "1" }, stat = "Average", period = 300 }
+            step("result", function() return { alarms = #alarms.MetricAlarms, points = #points >= 10 } end)
+            """)
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        #expect(record.events(.stepFinished).last?.result == ["alarms": 1, "points": true])
+        let requests = try await moto.requests()
+        let calls = requests.filter { $0.operation.map { ["PutMetricAlarm", "DescribeAlarms", "GetMetricStatistics"].contains($0) } ?? false }
+        #expect(calls.map(\.operation) == ["PutMetricAlarm", "DescribeAlarms", "GetMetricStatistics"], "\(requests.map(\.operation))")
+        // The seed's PutMetricData (boto3) and the run's calls (AWSKit), every one checked and passed on.
+        #expect(requests.count > calls.count)
+        for request in requests {
+            #expect(request.signatureValid && request.forwarded && request.status == 200,
+                    "\(request.operation ?? request.path): \(request.code ?? "") \(request.message ?? "")")
+            #expect(request.service == "monitoring" && request.region == "us-east-1")
+        }
     }
 }

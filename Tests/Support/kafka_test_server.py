@@ -37,21 +37,18 @@ import argparse
 import base64
 import datetime
 import hashlib
-import hmac
 import json
-import re
+import os
 import socket
 import sys
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
-# botocore is used only to recompute SigV4 signatures.
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest, HTTPHeaders
-from botocore.credentials import Credentials
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sigv4_check  # noqa: E402  botocore recomputes the SigV4 signatures there
 
 DEFAULT_KEY = "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 SERVICE = "kafka"
@@ -114,8 +111,7 @@ def iso_ms(dt):
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)
 
 
-def now_utc():
-    return datetime.datetime.now(datetime.timezone.utc)
+now_utc = sigv4_check.now_utc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -612,150 +608,18 @@ def parse_reboot_body(body):
 
 
 # ---------------------------------------------------------------------------------------------
-# SigV4 verification
-
-
-class ReceivedRequestSigner(SigV4Auth):
-    """botocore's SigV4Auth, except that the headers to sign are the ones the client
-    listed in SignedHeaders. botocore, when signing, picks every header except a blacklist
-    (user-agent, expect, ...). A server must use the client's list instead."""
-
-    def __init__(self, credentials, region, signed_names):
-        super().__init__(credentials, SERVICE, region)
-        self._signed_names = set(signed_names)
-
-    def headers_to_sign(self, request):
-        header_map = HTTPHeaders()
-        for name, value in request.headers.items():
-            if name.lower() in self._signed_names:
-                header_map[name.lower()] = value
-        return header_map
-
-
-AUTH_RE = re.compile(r"^(\S+)\s+Credential=([^,\s]+)\s*,\s*SignedHeaders=([^,\s]+)\s*,\s*Signature=(\S+)$")
-UNRESERVED = "-_.~"
+# SigV4 verification (shared with sigv4_proxy.py, in sigv4_check.py)
 
 
 def verify_sigv4(method, target, headers, body, keys, max_skew, now=None):
-    """Check the Authorization header of a received request.
+    """Check the signature of a received request, scoped to the kafka service.
 
     method: HTTP method; target: request target exactly as received (percent-encoded path
     plus ?query); headers: list of (name, value) as received; body: bytes;
     keys: {akid: (secret, token or None)}. Returns (True, None) or (False, reason).
     """
-    lower = {}
-    for name, value in headers:
-        lower.setdefault(name.lower(), []).append(value)
-    path, _, raw_query = target.partition("?")
-
-    auth_values = lower.get("authorization", [])
-    if not auth_values:
-        if "X-Amz-Signature=" in raw_query:
-            return False, "Presigned (query-string) authentication is not supported by this test server."
-        return False, "Missing Authentication Token: the request has no Authorization header."
-    if len(auth_values) > 1:
-        return False, "The request has more than one Authorization header."
-    m = AUTH_RE.match(auth_values[0].strip())
-    if not m:
-        return False, ("Authorization header is malformed; expected 'AWS4-HMAC-SHA256 Credential=<akid>/<date>/"
-                       "<region>/kafka/aws4_request, SignedHeaders=<h1;h2>, Signature=<64 hex>'.")
-    algorithm, credential, signed_headers, signature = m.groups()
-    if algorithm != "AWS4-HMAC-SHA256":
-        return False, "Unsupported signing algorithm %r; expected AWS4-HMAC-SHA256." % algorithm
-    if not re.fullmatch(r"[0-9a-f]{64}", signature):
-        return False, "Signature must be 64 lowercase hex characters."
-    scope = credential.split("/")
-    if len(scope) != 5:
-        return False, "Credential must be <akid>/<yyyymmdd>/<region>/<service>/aws4_request, got %r." % credential
-    akid, scope_date, region, service, terminator = scope
-    if akid not in keys:
-        return False, "The security token included in the request is invalid: access key id %r is unknown." % akid
-    if service != SERVICE:
-        return False, "Credential should be scoped to correct service: 'kafka', not %r." % service
-    if terminator != "aws4_request":
-        return False, "Credential should be scoped with a valid terminator: 'aws4_request', not %r." % terminator
-
-    amz_dates = lower.get("x-amz-date", [])
-    if len(amz_dates) != 1:
-        return False, "The request must carry exactly one X-Amz-Date header (the Date header is not supported here)."
-    amz_date = amz_dates[0].strip()
-    try:
-        when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
-    except ValueError:
-        return False, "X-Amz-Date %r is not in the form YYYYMMDD'T'HHMMSS'Z'." % amz_date
-    if scope_date != amz_date[:8]:
-        return False, ("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
-                       "%r != %r, from %r." % (scope_date, amz_date[:8], amz_date))
-    if max_skew > 0:
-        now = now or now_utc()
-        if abs((now - when).total_seconds()) > max_skew:
-            return False, ("Signature expired or not yet valid: X-Amz-Date %s is more than %d seconds away from "
-                           "the server time %s (is the client using local time instead of UTC?)."
-                           % (amz_date, max_skew, now.strftime("%Y%m%dT%H%M%SZ")))
-
-    names = signed_headers.split(";")
-    if names != sorted(set(n.lower() for n in names)):
-        return False, "SignedHeaders %r must be lowercase, sorted and without duplicates." % signed_headers
-    if "host" not in names:
-        return False, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
-    if "x-amz-date" not in names:
-        return False, "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization when it is sent."
-    missing = [n for n in names if n not in lower]
-    if missing:
-        return False, "Signed header(s) %s are not present in the request." % ", ".join(missing)
-
-    secret, wanted_token = keys[akid]
-    tokens = lower.get("x-amz-security-token", [])
-    if tokens and "x-amz-security-token" not in names:
-        return False, "X-Amz-Security-Token is present but not listed in SignedHeaders."
-    if wanted_token is not None and tokens != [wanted_token]:
-        return False, ("The security token included in the request is invalid: access key id %r needs "
-                       "its session token in X-Amz-Security-Token." % akid)
-
-    body_hash = hashlib.sha256(body).hexdigest()
-    content_sha = lower.get("x-amz-content-sha256")
-    if content_sha and content_sha != [body_hash]:
-        return False, ("X-Amz-Content-SHA256 %r does not match the SHA-256 of the body received (%s)."
-                       % (content_sha[0], body_hash))
-
-    # AWS builds the canonical query string from the decoded parameters, re-encoded with
-    # only A-Za-z0-9-_.~ left bare (space is %20, never +). botocore, when it signs, takes
-    # the query from the URL as is. So it agrees with AWS only if the wire query is already
-    # in that form. Reject any other query, so that what passes here also passes at AWS.
-    if raw_query:
-        for pair in raw_query.split("&"):
-            for part in pair.partition("=")[::2]:
-                if quote(unquote(part), safe=UNRESERVED) != part:
-                    return False, ("Query string %r is not canonically encoded (%r should be %r). Send the query "
-                                   "exactly as it is signed: RFC 3986 percent-encoding, uppercase hex, "
-                                   "%%20 for space." % (raw_query, part, quote(unquote(part), safe=UNRESERVED)))
-
-    # Rebuild the request as botocore's own client holds it when it signs: the URL path is
-    # the percent-encoded path exactly as sent. SigV4Auth then encodes it a second time for
-    # the canonical URI itself (%3A -> %253A), which is the double encoding AWS expects for
-    # every service but S3. So the received path must not be decoded first.
-    host = lower["host"][0]
-    request = AWSRequest(method=method, url="http://" + host + target, data=body)
-    for name, value in headers:
-        if name.lower() in names:
-            request.headers[name] = value  # HTTPHeaders appends, so repeated headers stay repeated
-    request.context["timestamp"] = amz_date
-    signer = ReceivedRequestSigner(Credentials(akid, secret, tokens[0] if tokens else None), region, names)
-    canonical = signer.canonical_request(request)
-    string_to_sign = signer.string_to_sign(request, canonical)
-    expected = signer.signature(string_to_sign, request)
-    if hmac.compare_digest(expected, signature):
-        return True, None
-    # The same wording AWS uses, with the canonical request and string to sign it expected.
-    message = ("The request signature we calculated does not match the signature you provided. Check your AWS "
-               "Secret Access Key and signing method. Consult the service documentation for details.\n\n"
-               "The Canonical String for this request should have been\n'%s'\n\n"
-               "The String-to-Sign should have been\n'%s'\n\n"
-               "Canonical request SHA-256: %s. SignedHeaders: %s. Region from the credential scope: %s."
-               % (canonical, string_to_sign, hashlib.sha256(canonical.encode()).hexdigest(), signed_headers, region))
-    for s, _ in keys.values():
-        message = message.replace(s, "<redacted>")
-    return False, message
+    result = sigv4_check.verify(method, target, headers, body, keys, max_skew, service=SERVICE, now=now)
+    return result.ok, result.message
 
 
 # ---------------------------------------------------------------------------------------------
@@ -950,10 +814,10 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def parse_key(text):
-    parts = text.split(":", 2)
-    if len(parts) < 2 or not parts[0] or not parts[1]:
-        raise argparse.ArgumentTypeError("expected AKID:SECRET or AKID:SECRET:TOKEN, got %r" % text)
-    return parts[0], (parts[1], parts[2] if len(parts) == 3 else None)
+    try:
+        return sigv4_check.parse_key(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e))
 
 
 def main(argv=None):

@@ -1,6 +1,8 @@
 """Seeds a running moto server with AWS/Kafka metrics for the CloudWatch tests.
 
-Usage: moto_seed.py ENDPOINT_URL
+Usage: moto_seed.py ENDPOINT_URL [ACCESS_KEY_ID SECRET_ACCESS_KEY]
+The keys (default testing/testing) sign every request, as the signature-checking proxy in front
+of moto (sigv4_proxy.py) requires.
 Puts CpuUser for brokers 1-3 of cluster "demo" at 5-minute steps over the last hour:
 broker 1 steady at 20, broker 2 rising 50 -> 94, broker 3 at 35. Prints "seeded N".
 """
@@ -10,9 +12,10 @@ import time
 import boto3
 
 endpoint = sys.argv[1]
+access_key_id, secret_access_key = sys.argv[2:4] if len(sys.argv) >= 4 else ("testing", "testing")
 client = boto3.client(
     "cloudwatch", region_name="us-east-1", endpoint_url=endpoint,
-    aws_access_key_id="testing", aws_secret_access_key="testing",
+    aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key,
 )
 now = int(time.time())
 count = 0
