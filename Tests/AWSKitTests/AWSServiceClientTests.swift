@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 import TestSupport
 
+@Suite(.serialized)  // each test starts a Python server; a suite's worth at once stalls a small machine
 struct AWSServiceClientTests {
     static let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
     static let token = "IQoJb3JpZ2luX2VjEXAMPLETOKEN"
@@ -45,6 +46,7 @@ struct AWSServiceClientTests {
     /// An answer dripping a byte a second once held a call for three attempts of 30 s: the
     /// call's total timeout bounds every attempt and every wait together.
     @Test func aCallEndsAtItsTotalTimeoutAcrossAttempts() async throws {
+        await untilThisProcessKeepsTime()
         let drip = try HostileServer.http(body: .drip(Array(repeating: UInt8(ascii: "x"), count: 100), every: .milliseconds(500)))
         var client = AWSServiceClient(
             service: "kafka", signingName: "kafka", region: "us-east-1", endpoint: try #require(URL(string: drip.url)),

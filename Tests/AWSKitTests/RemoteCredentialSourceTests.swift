@@ -5,6 +5,7 @@ import Testing
 import TestSupport
 
 /// Container credentials, IMDSv2 and STS, against the loopback server; nothing leaves 127.0.0.1.
+@Suite(.serialized)  // each test starts a Python server; a suite's worth at once stalls a small machine
 struct RemoteCredentialSourceTests {
     let home: TestHome
     let server: AWSMetadataTestServer

@@ -7,6 +7,7 @@ import TestSupport
 /// moto checks no signature, so Tests/Support/sigv4_proxy.py stands in front of it and refuses what AWS
 /// would refuse. These tests show it refusing, AWSKit reporting the refusal in the usual shape, and
 /// nothing refused reaching moto.
+@Suite(.serialized)  // each test starts a Python server; a suite's worth at once stalls a small machine
 struct SignatureProxyTests {
     let moto: MotoServer
 

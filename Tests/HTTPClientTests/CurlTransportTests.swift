@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
+@Suite(.serialized)  // each test starts a Python server; a suite's worth at once stalls a small machine
 struct CurlTransportTests {
     let server: LoopbackServer
     let transport = CurlTransport.shared

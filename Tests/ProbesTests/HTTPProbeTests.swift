@@ -6,6 +6,7 @@ import TestSupport
 
 /// `HTTPProbe` against Tests/Support/http_test_server.py, with stunnel in front of it for HTTPS;
 /// all on 127.0.0.1.
+@Suite(.serialized)  // each test starts a Python server; a suite's worth at once stalls a small machine
 struct HTTPProbeTests {
     let server: LoopbackServer
 
@@ -55,6 +56,7 @@ struct HTTPProbeTests {
     }
 
     @Test func aSlowServerTimesOut() async throws {
+        await untilThisProcessKeepsTime()
         let result = try await HTTPProbe.get(url: server.url + "/slow?ms=3000", timeout: .milliseconds(300))
         #expect(!result.ok)
         #expect(result.failure?.reason == .timedOut)

@@ -34,6 +34,7 @@ final class KafkaTestServer: @unchecked Sendable {
     }
 }
 
+@Suite(.serialized)  // each test starts a Python server; a suite's worth at once stalls a small machine
 struct KafkaModuleTests {
     let server: KafkaTestServer
     let configuration: EngineConfiguration

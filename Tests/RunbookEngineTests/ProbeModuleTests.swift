@@ -5,6 +5,7 @@ import TestSupport
 
 /// `probe.tcp` and `probe.dns` on 127.0.0.1 only: an open port (a test server), closed
 /// ports, and a name under the reserved `.invalid` domain.
+@Suite(.serialized)  // each test starts a Python server; a suite's worth at once stalls a small machine
 struct ProbeModuleTests {
     func run(_ body: String, dryRun: Bool = false) async throws -> RunRecord {
         try await RunbookEngineTests.run(runbookSource(body), dryRun: dryRun)
@@ -73,6 +74,7 @@ struct ProbeModuleTests {
     /// A node out of quorum (scripted: `imok`, "not currently serving requests", sessions closed)
     /// was `up = true, summary = "up"`; the record now says why it is not up.
     @Test func aZooKeeperOutOfQuorumIsNotReportedUpToLua() async throws {
+        await untilThisProcessKeepsTime()
         let server = try HostileServer.ZooKeeper.outOfQuorum()
         let record = try await run("""
             local s = zk.status("127.0.0.1:\(server.port)", 5)[1]

@@ -1,6 +1,7 @@
 import LuaKit
 import RunbookEngine
 import Testing
+import TestSupport
 
 struct StepTests {
     @Test func stepResultsFlowBackAndAreJournaled() async throws {
@@ -42,6 +43,7 @@ struct StepTests {
     }
 
     @Test func aStepPastItsTimeoutIsCutEvenWhileWaiting() async throws {
+        await untilThisProcessKeepsTime()
         let record = try await run(runbookSource("""
             step("slow", { timeout = 0.05 }, function() sleep(30) end)
             """))
@@ -231,6 +233,7 @@ struct SchedulerScaleTests {
     }
 
     @Test func stepTimeoutsAmongManyWaitersFireAndTheRestFinish() async throws {
+        await untilThisProcessKeepsTime()
         let record = try await run(runbookSource("""
             step("mixed", function()
               local fs = {}
