@@ -42,6 +42,7 @@ from xml.sax.saxutils import escape
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sigv4_check  # noqa: E402
+from request_body import read_request_body  # noqa: E402
 
 # Signing names of the rest-json services tests may call; their GETs carry no Content-Type to go by.
 REST_JSON_SERVICES = {"kafka", "lambda", "execute-api", "apigateway", "eks"}
@@ -105,18 +106,7 @@ class Handler(BaseHTTPRequestHandler):
             sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
 
     def read_body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length", "0") or 0)
-        return self.rfile.read(length) if length else b""
+        return read_request_body(self)
 
     def answer(self, status, body, headers, reason=None):
         self.send_response(status, reason)
