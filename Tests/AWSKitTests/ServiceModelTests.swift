@@ -127,6 +127,10 @@ struct ServiceModelTests {
         let credentials = try sts.shape("Credentials")
         let secret = try sts.shape(try #require(credentials.member(named: "SecretAccessKey")?.shape))
         #expect(secret.sensitive == true)
+        // botocore does not mark the session token; scripts/gen-aws-models adds it (SENSITIVE_ADDED).
+        let token = try sts.shape(try #require(credentials.member(named: "SessionToken")?.shape))
+        #expect(token.sensitive == true)
+        #expect(try sts.shape(try #require(credentials.member(named: "AccessKeyId")?.shape)).sensitive == nil)
         let ssm = try AWSServiceModel.load("ssm")
         let value = try ssm.shape(try #require(ssm.shape("Parameter").member(named: "Value")?.shape))
         #expect(value.sensitive == true)
