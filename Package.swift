@@ -52,7 +52,14 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurlShim"], swiftSettings: swiftSettings),
         // posix_spawn with clean signal state and process groups: credential_process, luacheck, the tests' peers.
         .target(name: "Spawn", swiftSettings: swiftSettings),
-        .target(name: "AWSKit", dependencies: ["COpenSSL", "HTTPClient", "Spawn"], swiftSettings: swiftSettings),
+        // The service models of scripts/gen-aws-models, compiled in with C23 #embed (a Swift array
+        // literal of the same 2.5 MB takes minutes to compile); the JSON stays readable in models/.
+        .target(name: "CAWSModels", path: "Sources/CAWSModels", exclude: ["models"]),
+        .target(
+            name: "AWSKit",
+            dependencies: ["COpenSSL", "HTTPClient", "Spawn", "CAWSModels"],
+            swiftSettings: swiftSettings
+        ),
         // epoll and eventfd, which Swift's Glibc module does not bring in, and OpenSSL's macros.
         .target(name: "CProbesShim", dependencies: ["COpenSSL"], path: "Sources/CProbesShim"),
         .target(name: "Probes", dependencies: ["CProbesShim", "COpenSSL", "HTTPClient"], swiftSettings: swiftSettings),

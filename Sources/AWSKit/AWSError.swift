@@ -23,6 +23,8 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidCredentialConfiguration(reason: String)
         case credentialRetrievalFailed(source: String, reason: String)
         case noCredentials(tried: [String])
+        case unknownServiceModel(service: String)
+        case invalidServiceModel(service: String, reason: String)
     }
 
     private let code: Code
@@ -133,6 +135,23 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         AWSError(.noCredentials(tried: tried))
     }
 
+    /// The binary holds no model for `service` (AWSServiceModel.services lists those it does).
+    ///
+    /// - Parameter service: the service name asked for, such as `"ec2"`.
+    public static func unknownServiceModel(service: String) -> AWSError {
+        AWSError(.unknownServiceModel(service: service))
+    }
+
+    /// A committed service model did not decode, which means scripts/gen-aws-models and
+    /// ``AWSServiceModel`` disagree.
+    ///
+    /// - Parameters:
+    ///   - service: the service whose model failed.
+    ///   - reason: the decoder's explanation.
+    public static func invalidServiceModel(service: String, reason: String) -> AWSError {
+        AWSError(.invalidServiceModel(service: service, reason: reason))
+    }
+
     /// A one-line explanation, safe to log: it names headers but never prints a value or a key.
     public var description: String {
         switch code {
@@ -174,6 +193,10 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
             "cannot get credentials from \(source): \(reason)"
         case .noCredentials(let tried):
             "no AWS credentials found; tried: " + tried.joined(separator: ", ")
+        case .unknownServiceModel(let service):
+            "no AWS service model named \(service.debugDescription)"
+        case .invalidServiceModel(let service, let reason):
+            "the \(service) service model does not decode: \(reason)"
         }
     }
 }
