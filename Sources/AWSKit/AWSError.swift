@@ -25,6 +25,8 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         case noCredentials(tried: [String])
         case unknownServiceModel(service: String)
         case invalidServiceModel(service: String, reason: String)
+        case invalidInput(operation: String, reason: String)
+        case invalidResponse(operation: String, reason: String)
     }
 
     private let code: Code
@@ -152,6 +154,25 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         AWSError(.invalidServiceModel(service: service, reason: reason))
     }
 
+    /// An operation's input does not fit its model (an unknown member, a missing URI label,
+    /// a value of the wrong kind).
+    ///
+    /// - Parameters:
+    ///   - operation: `service.Operation`.
+    ///   - reason: what does not fit, naming the member, never its value.
+    public static func invalidInput(operation: String, reason: String) -> AWSError {
+        AWSError(.invalidInput(operation: operation, reason: reason))
+    }
+
+    /// A successful answer did not decode with the operation's output shape.
+    ///
+    /// - Parameters:
+    ///   - operation: `service.Operation`.
+    ///   - reason: what did not decode.
+    public static func invalidResponse(operation: String, reason: String) -> AWSError {
+        AWSError(.invalidResponse(operation: operation, reason: reason))
+    }
+
     /// A one-line explanation, safe to log: it names headers but never prints a value or a key.
     public var description: String {
         switch code {
@@ -197,6 +218,10 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
             "no AWS service model named \(service.debugDescription)"
         case .invalidServiceModel(let service, let reason):
             "the \(service) service model does not decode: \(reason)"
+        case .invalidInput(let operation, let reason):
+            "\(operation): invalid input: \(reason)"
+        case .invalidResponse(let operation, let reason):
+            "\(operation): the answer does not decode: \(reason)"
         }
     }
 }

@@ -50,21 +50,36 @@ public struct AWSServiceClient: Sendable {
     let credentials: @Sendable () async throws -> AWSCredentials
     let quota: RetryQuota
     let sleep: @Sendable (Duration) async throws -> Void
+    /// The service model, for clients made with ``init(model:region:endpoint:transport:quota:credentials:sleep:)``.
+    let model: AWSServiceModel?
 
     /// A client for `service`, signing as `signingName` in `region`.
     ///
     /// - Parameters:
     ///   - credentials: called before every attempt; a caching provider makes it cheap.
     ///   - sleep: how to wait between attempts; tests pass one that does not wait.
+    ///   - signing: the signer's path and payload rules; `.s3` for S3.
     public init(
         service: String, signingName: String, region: String, endpoint: URL,
         transport: any HTTPTransport = CurlTransport.shared, quota: RetryQuota = RetryQuota(),
+        signing: SigV4Signer.Options = SigV4Signer.Options(),
         credentials: @escaping @Sendable () async throws -> AWSCredentials,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
+        self.init(service: service, signingName: signingName, region: region, endpoint: endpoint, transport: transport,
+                  quota: quota, signing: signing, model: nil, credentials: credentials, sleep: sleep)
+    }
+
+    init(
+        service: String, signingName: String, region: String, endpoint: URL, transport: any HTTPTransport,
+        quota: RetryQuota, signing: SigV4Signer.Options, model: AWSServiceModel?,
+        credentials: @escaping @Sendable () async throws -> AWSCredentials,
+        sleep: @escaping @Sendable (Duration) async throws -> Void
+    ) {
+        self.model = model
         self.service = service
         self.endpoint = endpoint
-        self.signer = SigV4Signer(service: signingName, region: region)
+        self.signer = SigV4Signer(service: signingName, region: region, options: signing)
         self.transport = transport
         self.credentials = credentials
         self.quota = quota
@@ -88,11 +103,27 @@ public struct AWSServiceClient: Sendable {
         headers: [(name: String, value: String)] = [], body: [UInt8] = [], timeout: Duration = .seconds(30),
         onAttempt: @Sendable (AWSAttempt) -> Void = { _ in }
     ) async throws -> AWSResponse {
+        try await send(operation: operation, method: method, url: try url(hostPrefix: "", path: path, query: query),
+                       headers: headers, body: body, timeout: timeout, onAttempt: onAttempt)
+    }
+
+    /// The endpoint with `hostPrefix` before its host, then `path` and `query`.
+    func url(hostPrefix: String, path: String, query: String) throws -> URL {
         var base = endpoint.absoluteString
         while base.hasSuffix("/") { base.removeLast() }
+        if !hostPrefix.isEmpty, let host = endpoint.host, let range = base.range(of: "://" + host) {
+            base.replaceSubrange(range, with: "://" + hostPrefix + host)
+        }
         guard let url = URL(string: base + path + (query.isEmpty ? "" : "?" + query)) else {
             throw AWSError.invalidURL
         }
+        return url
+    }
+
+    func send(
+        operation: String, method: String, url: URL, headers: [(name: String, value: String)], body: [UInt8],
+        timeout: Duration, onAttempt: @Sendable (AWSAttempt) -> Void
+    ) async throws -> AWSResponse {
         var spent = 0
         var attempt = 0
         let deadline = ContinuousClock.now.advanced(by: retry.callTimeout)

@@ -37,7 +37,21 @@ public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertib
     /// Reads the error from a response of the rest-json or JSON 1.0 protocols, the way
     /// botocore does: `x-amzn-query-error`, then `x-amzn-errortype`, then the body's
     /// `__type`, `code` or `Code`; text after `:` and before `#` is dropped.
+    ///
+    /// XML answers (query, ec2, rest-xml) are read the same way: `<ErrorResponse><Error><Code>`,
+    /// `<Response><Errors><Error><Code>` or `<Error><Code>`, with `RequestId`/`RequestID`. An
+    /// answer without a body (S3's HEAD) gets botocore's code, the status (`404`), and the
+    /// status's reason. S3's region errors say which region to pass.
     static func parse(_ response: HTTPResponse, service: String, operation: String) -> AWSServiceError {
+        if let first = response.body.first(where: { ![32, 9, 10, 13].contains($0) }), first == UInt8(ascii: "<"),
+           let error = parseXML(response, service: service, operation: operation) {
+            return error
+        }
+        if response.body.isEmpty, response.header("x-amzn-errortype") == nil, response.header("x-amzn-query-error") == nil {
+            return AWSServiceError(service: service, operation: operation, code: String(response.status),
+                                   message: reason(response.status) + regionHint(response, region: nil),
+                                   status: response.status, requestID: requestID(of: response))
+        }
         let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
         var code = response.header("x-amzn-query-error").flatMap { $0.split(separator: ";").first.map(String.init) }
             ?? response.header("x-amzn-errortype")
@@ -49,6 +63,49 @@ public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertib
             ?? (object.isEmpty ? String(decoding: response.body.prefix(200), as: UTF8.self) : "")
         return AWSServiceError(service: service, operation: operation, code: code, message: message,
                                status: response.status, requestID: requestID(of: response))
+    }
+
+    static func parseXML(_ response: HTTPResponse, service: String, operation: String) -> AWSServiceError? {
+        guard let root = AWSXMLNode.parse(response.body) else { return nil }
+        let error = root.find("Error") ?? root
+        guard let code = error.child("Code")?.text, !code.isEmpty else { return nil }
+        var message = error.child("Message")?.text ?? ""
+        if service == "s3" {
+            message += regionHint(response, region: error.child("Region")?.text, code: code)
+        }
+        let id = root.find("RequestId")?.text ?? root.find("RequestID")?.text ?? requestID(of: response)
+        return AWSServiceError(service: service, operation: operation, code: code, message: message,
+                               status: response.status, requestID: id)
+    }
+
+    /// What to do about S3's region errors: the bucket's region, from the answer, as a `--region` to pass.
+    static func regionHint(_ response: HTTPResponse, region: String?, code: String? = nil) -> String {
+        let region = region ?? response.header("x-amz-bucket-region")
+        if let region, !region.isEmpty,
+           [301, 400].contains(response.status) || code == "AuthorizationHeaderMalformed" || code == "PermanentRedirect" {
+            return " (the bucket is in \(region): pass --region \(region))"
+        }
+        if code == "IllegalLocationConstraintException" {
+            return " (outside us-east-1, CreateBucket needs CreateBucketConfiguration = { LocationConstraint = <the --region> })"
+        }
+        return ""
+    }
+
+    /// The reason phrase of a status, for answers with no body.
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 301: "Moved Permanently"
+        case 304: "Not Modified"
+        case 400: "Bad Request"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 409: "Conflict"
+        case 412: "Precondition Failed"
+        case 500: "Internal Server Error"
+        case 503: "Service Unavailable"
+        default: "HTTP \(status)"
+        }
     }
 
     static func requestID(of response: HTTPResponse) -> String? {

@@ -13,8 +13,10 @@ public struct AWSOperationRequest: Sendable, Equatable {
     public var query: String
     /// Headers the protocol needs (content type, target); the signer adds its own.
     public var headers: [Header]
-    /// The body (JSON), empty for none.
+    /// The body (JSON, a form, XML or a payload's bytes), empty for none.
     public var body: [UInt8]
+    /// Put before the endpoint's host (S3's virtual-hosted `bucket.`), empty for none.
+    public var hostPrefix: String = ""
 
     /// One header.
     public struct Header: Sendable, Equatable {
@@ -54,7 +56,8 @@ extension AWSServiceClient {
     /// Sends a prepared operation request.
     public func send(_ request: AWSOperationRequest, timeout: Duration = .seconds(30),
                      onAttempt: @Sendable (AWSAttempt) -> Void = { _ in }) async throws -> AWSResponse {
-        try await send(operation: request.operation, method: request.method, path: request.path, query: request.query,
+        try await send(operation: request.operation, method: request.method,
+                       url: try url(hostPrefix: request.hostPrefix, path: request.path, query: request.query),
                        headers: request.headers.map { (name: $0.name, value: $0.value) }, body: request.body,
                        timeout: timeout, onAttempt: onAttempt)
     }
