@@ -194,6 +194,35 @@ struct StrictInputTests {
         #expect(duplicate.stderr.contains(#"duplicate key "ids""#), "\(duplicate.stderr)")
     }
 
+    @Test func aFindingsCodeIsShownLiveInTheReportAndByLog() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let file = cli.write("audit.lua", """
+            return runbook { name = "cli.audit", version = "1.0.0", description = "finds one thing",
+              run = function() step("check", function()
+                finding { code = "sg-open-world", severity = "high", summary = "sg-1 is open to the world" }
+              end) end }
+            """)
+        let run = try await cli.run("run", file, "--report", "r.md")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("! HIGH [sg-open-world] sg-1 is open to the world"), "\(run.stdout)")
+        let report = try String(contentsOfFile: cli.home + "/r.md", encoding: .utf8)
+        #expect(report.contains("- **HIGH** `sg-open-world` sg-1 is open to the world"), "\(report)")
+        let log = try await cli.run("log")
+        #expect(log.status == 0)
+        #expect(log.stdout.contains("! HIGH [sg-open-world] sg-1 is open to the world"), "\(log.stdout)")
+        let json = try await cli.run("log", "--json")
+        #expect(json.stdout.contains(#""code":"sg-open-world""#), "\(json.stdout)")
+
+        let badFile = cli.write("bad.lua", """
+            return runbook { name = "cli.bad", version = "1.0.0", description = "a bad code",
+              run = function() finding { code = "SG Open", summary = "x" } end }
+            """)
+        let bad = try await cli.run("run", badFile)
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains(#"finding: code: expected a code of lower-case letters"#) && bad.stdout.contains(#"got "SG Open""#), "\(bad.stdout)")
+    }
+
     /// `runbook log` on a file that is not a journal once printed nothing and exited 0.
     @Test func logOfAFileThatIsNotAJournalExitsTwo() async throws {
         let cli = CLI()

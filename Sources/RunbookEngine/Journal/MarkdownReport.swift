@@ -57,6 +57,9 @@ public final class MarkdownReport: JournalSink {
         let dry = start.mode == "dry-run"
         let steps = Dictionary(events.filter { $0.event == .stepStarted }.compactMap { e in e.step.map { ($0, e.name ?? "") } },
                                uniquingKeysWith: { a, _ in a })
+        // A code the engine checked is plain ASCII and safe in a code span; anything else (a
+        // journal edited by hand) is escaped as text.
+        func code(_ code: String) -> String { ParameterType.isCode(code) ? "`\(code)`" : text(code) }
         func stepLabel(_ step: Int?) -> String { step.map { "\($0). \(text(steps[$0] ?? ""))" } ?? "(no step)" }
         var out = "# \(dry ? "Dry run" : "Run"): \(text(start.runbook ?? "")) \(text(start.version ?? ""))\n\n"
         out += "| | |\n|---|---|\n"
@@ -107,7 +110,8 @@ public final class MarkdownReport: JournalSink {
         let findings = events.filter { $0.event == .finding }
         out += "\n## Findings (\(findings.count))\n\n"
         out += findings.isEmpty ? "None.\n" : findings.map { f in
-            "- **\(text((f.severity ?? "info").uppercased()))** \(text(f.summary ?? ""))" + (f.detail.map { ": \(text($0.plainOrJSON))" } ?? "")
+            "- **\(text((f.severity ?? "info").uppercased()))** " + (f.code.map { "\(code($0)) " } ?? "")
+                + text(f.summary ?? "") + (f.detail.map { ": \(text($0.plainOrJSON))" } ?? "")
                 + " (step \(stepLabel(f.step)))"
         }.joined(separator: "\n") + "\n"
 

@@ -47,7 +47,7 @@ public final class TerminalRenderer: JournalSink {
         var event = event
         let texts: [WritableKeyPath<JournalEvent, String?>] = [
             \.runbook, \.version, \.file, \.name, \.error, \.service, \.operation, \.message, \.summary, \.reason,
-            \.level, \.severity, \.mode, \.status, \.effect,
+            \.level, \.severity, \.mode, \.status, \.effect, \.code,
         ]
         for path in texts { event[keyPath: path] = event[keyPath: path].map(UntrustedText.terminal) }
         // `runbook log` replays journals, which are files from outside too.
@@ -104,7 +104,8 @@ public final class TerminalRenderer: JournalSink {
         case .finding:
             let severity = (e.severity ?? "info").uppercased()
             let tint: Tint = ["CRITICAL", "HIGH"].contains(severity) ? .red : severity == "MEDIUM" ? .yellow : .magenta
-            var lines = [indent(e.step, state, extra: 1) + paint("! \(severity)", tint) + " \(e.summary ?? "")"]
+            let code = e.code.map { " " + paint("[\($0)]", .bold) } ?? ""
+            var lines = [indent(e.step, state, extra: 1) + paint("! \(severity)", tint) + code + " \(e.summary ?? "")"]
             if let detail = e.detail { lines.append(indent(e.step, state, extra: 2) + paint(UntrustedText.terminal(detail.plainOrJSON), .dim)) }
             return lines
         case .runFinished:

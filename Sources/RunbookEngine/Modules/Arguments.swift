@@ -170,6 +170,9 @@ enum ArgumentChecker {
         case .string:
             guard case .string(let text) = value, !text.isEmpty else { throw mismatch() }
             return value
+        case .code:
+            guard case .string(let text) = value, ParameterType.isCode(text) else { throw mismatch() }
+            return value
         case .boolean:
             guard value.boolValue != nil else { throw mismatch() }
             return value
@@ -283,6 +286,7 @@ extension ParameterType {
         switch self {
         case .value, .anything: "a value"
         case .string: "a non-empty string"
+        case .code: "a code of lower-case letters and digits in words joined by single hyphens, starting with a letter, at most \(ParameterType.codeLimit) characters (\"sg-open-world\")"
         case .boolean: "true or false"
         case .integer(let range): range == Int64.min...Int64.max ? "an integer" : "an integer from \(range.lowerBound) to \(range.upperBound)"
         case .number(let range): range == ParameterType.anyNumber ? "a number" : "a number from \(formatBound(range.lowerBound)) to \(formatBound(range.upperBound))"

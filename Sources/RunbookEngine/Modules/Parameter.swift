@@ -43,6 +43,8 @@ public indirect enum ParameterType: Sendable {
     case anything
     /// A non-empty string.
     case string
+    /// A short stable identifier, like a linter's rule id (`sg-open-world`): see ``isCode(_:)``.
+    case code
     /// `true` or `false`.
     case boolean
     /// An integer in the range.
@@ -79,7 +81,7 @@ extension ParameterType {
     var luaType: String {
         switch self {
         case .value, .anything: "any"
-        case .string: "string"
+        case .string, .code: "string"
         case .boolean: "boolean"
         case .integer: "integer"
         case .number, .seconds: "number"
@@ -92,6 +94,12 @@ extension ParameterType {
         case .untouchedTable: "table"
         case .ids: "string|integer|(string|integer)[]"
         }
+    }
+
+    /// What lua-language-server's type cannot say, for the end of the doc: a code's rule.
+    var lualsRule: String {
+        if case .code = self { return " (a code: `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`, at most \(ParameterType.codeLimit) characters)" }
+        return ""
     }
 
     private var luaElementType: String {
@@ -107,6 +115,7 @@ extension ParameterType {
         case .value: "any value"
         case .anything: "anything"
         case .string: "string"
+        case .code: "code: lower-case letters and digits, words joined by single hyphens, starting with a letter, at most \(ParameterType.codeLimit) characters"
         case .boolean: "boolean"
         case .integer(let range): range == Int64.min...Int64.max ? "integer" : "integer \(range.lowerBound)–\(range.upperBound)"
         case .number(let range): range == ParameterType.anyNumber ? "number" : "number \(formatBound(range.lowerBound))–\(formatBound(range.upperBound))"
@@ -121,6 +130,32 @@ extension ParameterType {
         case .untouchedTable: "table"
         case .ids: "id or list of ids"
         }
+    }
+}
+
+extension ParameterType {
+    /// The longest a ``code`` may be.
+    public static let codeLimit = 64
+
+    /// Whether `text` is a code: `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`, at most ``codeLimit``
+    /// characters (`sg-open-world`, `alarm-missing-cpu`, `s3-public`).
+    ///
+    /// Codes are ids that tests, alarm routing and reviewers rely on across versions, so they are
+    /// kept to what reads the same everywhere: no spaces, no upper case, nothing to escape.
+    public static func isCode(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard let first = bytes.first, bytes.count <= codeLimit, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first),
+              bytes.last != UInt8(ascii: "-") else { return false }
+        var previous = first
+        for byte in bytes.dropFirst() {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): break
+            case UInt8(ascii: "-") where previous != UInt8(ascii: "-"): break
+            default: return false
+            }
+            previous = byte
+        }
+        return true
     }
 }
 

@@ -80,6 +80,10 @@ private func wireCloudWatchValue(_ value: LuaValue) throws -> LuaValue {
 }
 
 /// `alarm_name` → `AlarmName`; names already in PascalCase stay as they are.
+///
+/// A guess: it undoes boto3's name (``BotocoreName``) for every kafka and cloudwatch operation
+/// but CloudWatch's `GetOTelEnrichment`, `StartOTelEnrichment` and `StopOTelEnrichment`, which
+/// no module names (AWSOperationNameTests). Generated operations look their name up in the model.
 func pascalCase(_ name: String) -> String {
     name.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
 }

@@ -44,9 +44,9 @@ extension LuaModule {
                 .optional("severity", .choice(severities), default: "info", "How bad"),
                 .required("summary", .string, "One line a person reads first"),
                 .optional("detail", .anything, "A table or text with the evidence"),
-                .optional("code", .string, "A stable code that tests and alarm routing rely on (`broker-unreachable`)"),
+                .optional("code", .code, "A stable id for what was found, like a linter's rule id (`sg-open-world`): keep it across versions, since tests, reports and alarm routing rely on it"),
             ]), "What was found"),
-        ], returns: .none, doc: "Reports a finding: on the terminal, in the journal and in the report.",
+        ], returns: .none, doc: "Reports a finding: on the terminal, in the journal and in the report, with its code when it has one.",
               example: #"finding { severity = "high", code = "broker-unreachable", summary = "broker 2 refuses connections" }"#) { arguments, host in
             let (severity, summary) = (try arguments.string("severity"), try arguments.string("summary"))
             let (detail, code) = (arguments["detail"], arguments.optionalString("code"))

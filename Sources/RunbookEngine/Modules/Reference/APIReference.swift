@@ -241,7 +241,7 @@ struct APIReference {
                 type = "\(a.luaType)|\(className)"
             }
             let name = parameter.name == "..." ? "..." : parameter.name + (parameter.required ? "" : "?")
-            out += "---@param \(name) \(type) \(oneLine(parameter.doc))\n"
+            out += "---@param \(name) \(type) \(oneLine(parameter.doc + parameter.type.lualsRule))\n"
         }
         for result in lualsReturns(function.returns, classes: &classes) { out += "---@return \(result)\n" }
         if function.name == "step" { out += "---@overload fun(name: string, fn: function): any\n" }
@@ -255,7 +255,7 @@ struct APIReference {
         for field in fields {
             var type = field.type.luaType
             if case .either(let a, .options) = field.type { type = "\(a.luaType)|table" }
-            out += "---@field \(field.name)\(field.required ? "" : "?") \(type) \(oneLine(field.doc))\n"
+            out += "---@field \(field.name)\(field.required ? "" : "?") \(type) \(oneLine(field.doc + field.type.lualsRule))\n"
         }
         return out + "\n"
     }
