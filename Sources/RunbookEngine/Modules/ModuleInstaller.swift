@@ -33,6 +33,7 @@ struct ModuleInstaller: Sendable {
     private enum SwiftBody: Sendable {
         case host(duringLoad: Bool, @Sendable (Arguments, HostCall) throws -> LuaReturn)
         case primitive(@Sendable (Arguments, ModuleServices) throws -> PreparedCall)
+        case dispatch(@Sendable (Arguments, ModuleServices) throws -> DispatchedCall)
     }
 
     init(modules: [LuaModule], services: ModuleServices) {
@@ -51,6 +52,7 @@ struct ModuleInstaller: Sendable {
                 case .lua: return nil
                 case .host(let duringLoad, let run): body = .host(duringLoad: duringLoad, run)
                 case .primitive(let prepare): body = .primitive(prepare)
+                case .dispatch(let prepare): body = .dispatch(prepare)
                 }
                 return FunctionPlan(function: function, body: body, qualified: qualified ? module.qualifiedName(of: function) : function.name,
                                     service: module.name ?? function.name)
@@ -107,6 +109,15 @@ struct ModuleInstaller: Sendable {
                 try context.requireRunning()
                 let prepared = try prepare(try ArgumentChecker.check(call, parameters, variadic: variadic, revealSecrets: true), services)
                 return gate.pass(prepared, task: call.task)
+            }
+        case .dispatch(let prepare):
+            let services = self.services
+            return LuaHostFunction(plan.qualified) { call in
+                try context.requireRunning()
+                let dispatched = try prepare(try ArgumentChecker.check(call, parameters, variadic: variadic, revealSecrets: true), services)
+                let gate = DryRunGate(service: dispatched.service, operation: dispatched.operation, effect: dispatched.effect,
+                                      context: context)
+                return gate.pass(dispatched.prepared, task: call.task)
             }
         }
     }

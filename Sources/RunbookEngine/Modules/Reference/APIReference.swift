@@ -201,7 +201,8 @@ struct APIReference {
         var classes: [String: String] = [:]
         for module in documented {
             if let name = module.name {
-                out += "--- \(oneLine(module.doc))\n---@class \(name)lib\n\(name) = {}\n\n"
+                let other = module.otherFields.map { "---@field [string] table \(oneLine($0))\n" } ?? ""
+                out += "--- \(oneLine(module.doc))\n---@class \(name)lib\n\(other)\(name) = {}\n\n"
             }
             for function in module.functions {
                 out += lualsFunction(function, in: module, classes: &classes)
@@ -319,8 +320,11 @@ struct APIReference {
               read_globals = {
 
             """
+        let open = Set(modules.filter { $0.otherFields != nil }.compactMap(\.name))
         for global in environment.globals where global.name != "_G" {
-            if global.members.isEmpty {
+            if open.contains(global.name) {
+                out += "    \(luaKey(global.name)) = { other_fields = true },\n"
+            } else if global.members.isEmpty {
                 out += "    \(luaKey(global.name)) = {},\n"
             } else {
                 out += "    \(luaKey(global.name)) = { fields = { " + global.members.map { "\(luaKey($0)) = {}" }.joined(separator: ", ") + " } },\n"
