@@ -322,12 +322,11 @@ struct APIReference {
             """
         let open = Set(modules.filter { $0.otherFields != nil }.compactMap(\.name))
         for global in environment.globals where global.name != "_G" {
-            if open.contains(global.name) {
-                out += "    \(luaKey(global.name)) = { other_fields = true },\n"
-            } else if global.members.isEmpty {
-                out += "    \(luaKey(global.name)) = {},\n"
+            let other = open.contains(global.name) ? ", other_fields = true" : ""
+            if global.members.isEmpty {
+                out += "    \(luaKey(global.name)) = \(other.isEmpty ? "{}" : "{ other_fields = true }"),\n"
             } else {
-                out += "    \(luaKey(global.name)) = { fields = { " + global.members.map { "\(luaKey($0)) = {}" }.joined(separator: ", ") + " } },\n"
+                out += "    \(luaKey(global.name)) = { fields = { " + global.members.map { "\(luaKey($0)) = {}" }.joined(separator: ", ") + " }\(other) },\n"
             }
         }
         out += """
