@@ -166,6 +166,37 @@ struct AWSModuleTests {
         #expect(listCalls.count >= 4, "\(listCalls.count)")
     }
 
+    /// The runbook gets sensitive members; the journal (and so the report and the terminal) never
+    /// shows them, wherever the runbook puts them.
+    @Test func sensitiveMembersReachTheRunbookButNotTheJournal() async throws {
+        let record = try await run("""
+            local credentials = aws.sts.get_session_token{}.Credentials
+            log.info("secret is " .. credentials.SecretAccessKey)
+            step("credentials", function()
+              return { secret = credentials.SecretAccessKey, token = credentials.SessionToken, key = credentials.AccessKeyId,
+                       usable = #credentials.SecretAccessKey > 10 and credentials.SecretAccessKey ~= "<redacted>" }
+            end)
+            """)
+        let result = try #require(lastResult(record)?.tableValue)
+        #expect(result.fields["secret"] == "<redacted>" && result.fields["token"] == "<redacted>", "\(result)")
+        #expect(result.fields["usable"] == true)
+        #expect(result.fields["key"]?.stringValue?.isEmpty == false && result.fields["key"] != "<redacted>")
+        let logged = record.events.compactMap(\.message).filter { $0.hasPrefix("secret is") }
+        #expect(logged == ["secret is <redacted>"], "\(logged)")
+    }
+
+    @Test func noRegionIsAConfigurationErrorEvenInADryRun() async throws {
+        let configuration = EngineConfiguration(aws: AWSSettings(environment: ["HOME": "/nonexistent"]) {
+            AWSCredentials(accessKeyID: "AKIDNONE", secretAccessKey: "none")
+        })
+        for dryRun in [false, true] {
+            let record = try await RunbookEngineTests.run(runbookSource("aws.ec2.terminate_instances{ InstanceIds = { \"i-1\" } }"),
+                                                          dryRun: dryRun, configuration: configuration)
+            #expect(record.result.exit == .usage, "\(record.result.message ?? "")")
+            #expect(record.result.message?.contains("no AWS region") == true, "\(record.result.message ?? "")")
+        }
+    }
+
     @Test func mistakesAreErrorsNamingTheOperationAndMember() async throws {
         let record = try await run("""
             local function message(f) local ok, err = pcall(f); assert(not ok); return tostring(err) end

@@ -114,7 +114,16 @@ struct ModuleInstaller: Sendable {
             let services = self.services
             return LuaHostFunction(plan.qualified) { call in
                 try context.requireRunning()
-                let dispatched = try prepare(try ArgumentChecker.check(call, parameters, variadic: variadic, revealSecrets: true), services)
+                let arguments = try ArgumentChecker.check(call, parameters, variadic: variadic, revealSecrets: true)
+                let dispatched: DispatchedCall
+                do {
+                    dispatched = try prepare(arguments, services)
+                } catch let failure as PrimitiveConfigurationError {
+                    // The request needs the client's endpoint, so no region fails here, not at the
+                    // send; it is still a configuration error (exit 2), not a failed runbook.
+                    context.configurationFailures.note(failure)
+                    throw failure
+                }
                 let gate = DryRunGate(service: dispatched.service, operation: dispatched.operation, effect: dispatched.effect,
                                       context: context)
                 return gate.pass(dispatched.prepared, task: call.task)
@@ -178,6 +187,7 @@ struct DryRunGate {
             }
             do {
                 let result = try await prepared.send(reporter)
+                journal?.addSecrets(result.secrets)
                 if !reported.withLock({ $0 }) { record(planned: false, whole(result.requestID, nil)) }
                 return [result.value]
             } catch {

@@ -65,6 +65,9 @@ public struct PrimitiveResult: Sendable {
     public var value: LuaValue
     /// The service's request id, for the journal.
     public var requestID: String?
+    /// Values in ``value`` that the journal, the report and the terminal must never show (an
+    /// AWS answer's `sensitive` members): masked as secrets from the call's end. Lua gets them.
+    public var secrets: [String] = []
 
     /// A result of `value`, with the service's request id if it gave one.
     public init(_ value: LuaValue, requestID: String? = nil) {

@@ -92,7 +92,9 @@ enum AWSModelCall {
             if let answerLimit, value.estimatedLuaBytes > answerLimit {
                 throw LuaAnswerTooLarge("the \(model.service).\(operation) answer needs more than \(describeBytes(answerLimit)) of Lua memory")
             }
-            return PrimitiveResult(value)
+            var result = PrimitiveResult(value)
+            result.secrets = model.sensitiveValues(in: value, outputOf: operation)
+            return result
         }
         return DispatchedCall(service: model.service, operation: operation, effect: effect, prepared: prepared)
     }
