@@ -185,6 +185,28 @@ struct AWSModuleTests {
         #expect(logged == ["secret is <redacted>"], "\(logged)")
     }
 
+    /// A sensitive input member (an SSM parameter's value) is masked in the request the journal
+    /// records, planned or sent; the decrypted value in the answer is masked wherever it goes.
+    @Test func sensitiveInputIsMaskedInTheJournaledRequest() async throws {
+        let body = """
+            local put = aws.ssm.put_parameter{ Name = "/runbook/\(unique)", Value = "hunter2-\(unique)", Type = "SecureString" }
+            step("put", function() return { planned = put.planned == true } end)
+            """
+        let dry = try await run(body, dryRun: true)
+        let planned = try #require(dry.events(.call).first { $0.planned == true })
+        #expect(planned.operation == "PutParameter" && planned.request?["body"]["Value"] == "<redacted>", "\(planned.request ?? .nil)")
+        #expect(planned.request?["body"]["Name"] == .string("/runbook/\(unique)"))
+
+        let live = try await run(body + """
+            local got = aws.ssm.get_parameter{ Name = "/runbook/\(unique)", WithDecryption = true }
+            step("got", function() return { value = got.Parameter.Value, matches = got.Parameter.Value == "hunter2-\(unique)" } end)
+            """)
+        #expect(lastResult(live) == ["value": "<redacted>", "matches": true])
+        let sent = try #require(live.events(.call).first { $0.operation == "PutParameter" })
+        #expect(sent.planned == false && sent.request?["body"]["Value"] == "<redacted>", "\(sent.request ?? .nil)")
+        #expect(!live.events.contains { "\($0)".contains("hunter2") })
+    }
+
     @Test func noRegionIsAConfigurationErrorEvenInADryRun() async throws {
         let configuration = EngineConfiguration(aws: AWSSettings(environment: ["HOME": "/nonexistent"]) {
             AWSCredentials(accessKeyID: "AKIDNONE", secretAccessKey: "none")
@@ -212,7 +234,7 @@ struct AWSModuleTests {
             """)
         let errors = try #require(lastResult(record)?.tableValue)
         func text(_ name: String) -> String { errors.fields[.string(name)]?.stringValue ?? "" }
-        #expect(text("operation").contains("aws.ec2 has no operation describe_vpcz"), "\(text("operation"))")
+        #expect(text("operation").contains("aws.ec2 has no operation describe_vpcz (did you mean describe_vpcs"), "\(text("operation"))")
         #expect(text("member").contains("ec2.DescribeVpcs has no input member VpcId (members: "), "\(text("member"))")
         #expect(text("type").contains("ec2.DescribeVpcs: VpcIds[1]: expected a string, got 1"), "\(text("type"))")
         #expect(text("client").contains("aws has no client ec3"), "\(text("client"))")

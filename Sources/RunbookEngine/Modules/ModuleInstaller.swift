@@ -145,6 +145,7 @@ struct DryRunGate {
         let journal = context.journal
         let configurationFailures = context.configurationFailures
         let (service, operation, effect) = (service, operation, effect)
+        journal?.addSecrets(prepared.secrets)
         // One journal line per attempt; a primitive that reports no attempts gets one line
         // for the whole call, attempt 1.
         @Sendable func record(planned: Bool, _ attempt: CallAttempt?) {

@@ -12,6 +12,9 @@ public struct PreparedCall: Sendable {
     public var send: @Sendable (CallReporter) async throws -> PrimitiveResult
     /// What a dry run returns instead of sending; the engine adds `planned = true`.
     public var planned: LuaValue
+    /// Values in ``request`` the journal must mask (an AWS input's `sensitive` members), learned
+    /// as secrets of the run before the request is recorded.
+    public var secrets: [String] = []
 
     /// A prepared call; `planned` is returned by dry runs of mutating primitives.
     public init(

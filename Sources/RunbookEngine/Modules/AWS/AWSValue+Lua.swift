@@ -10,15 +10,20 @@ extension AWSValue {
     /// - Throws: `LuaHostError` naming the operation and the member path: an unknown member
     ///   (`ec2.DescribeVpcs has no input member VpcId`), or a value of the wrong type
     ///   (`ec2.DescribeVpcs: VpcIds[1]: expected a string, got number`).
-    static func input(_ value: LuaValue, operation: String, model: AWSServiceModel) throws -> AWSValue {
+    ///
+    /// - Returns: the input, and the strings of its members whose shape is `sensitive` (an SSM
+    ///   parameter's value), which the journal must mask in the request it records.
+    static func input(_ value: LuaValue, operation: String, model: AWSServiceModel) throws -> (AWSValue, sensitive: [String]) {
         let name = "\(model.service).\(operation)"
         guard let shape = model.operations[operation]?.input?.shape else {
             guard case .table(let table) = value, table.isEmpty else {
                 throw LuaHostError("\(name) takes no input members")
             }
-            return .map([:])
+            return (.map([:]), [])
         }
-        return try InputConverter(model: model, operation: name).convert(value, shape: shape, path: "")
+        var converter = InputConverter(model: model, operation: name)
+        let input = try converter.convert(value, shape: shape, path: "")
+        return (input, converter.sensitive)
     }
 
     /// The answer as Lua: structures and maps become tables keyed by their names, lists arrays,
@@ -49,9 +54,12 @@ private struct InputConverter {
     let model: AWSServiceModel
     /// `ec2.DescribeVpcs`, for errors.
     let operation: String
+    /// The strings given to sensitive shapes so far.
+    var sensitive: [String] = []
 
-    func convert(_ value: LuaValue, shape name: String, path: String) throws -> AWSValue {
+    mutating func convert(_ value: LuaValue, shape name: String, path: String) throws -> AWSValue {
         let shape = try model.shape(name)
+        if shape.sensitive == true { Self.strings(in: value, into: &sensitive) }
         func mismatch(_ expected: String) -> LuaHostError {
             LuaHostError("\(operation): \(path.isEmpty ? "the input" : path): expected \(expected), got \(ArgumentChecker.shown(value))")
         }
@@ -74,7 +82,9 @@ private struct InputConverter {
             guard case .table(let table) = value, table.fields.isEmpty, let element = shape.member?.shape else {
                 throw mismatch("a list")
             }
-            return .list(try table.array.enumerated().map { try convert($1, shape: element, path: "\(path)[\($0 + 1)]") })
+            var items: [AWSValue] = []
+            for (index, item) in table.array.enumerated() { items.append(try convert(item, shape: element, path: "\(path)[\(index + 1)]")) }
+            return .list(items)
         case .map:
             guard case .table(let table) = value, table.array.isEmpty, let element = shape.value?.shape else {
                 throw mismatch("a table of string keys")
@@ -107,6 +117,16 @@ private struct InputConverter {
             if let seconds = value.doubleValue { return .timestamp(seconds) }
             if case .string(let text) = value, let date = Self.iso8601(text) { return .timestamp(date.timeIntervalSince1970) }
             throw mismatch("epoch seconds or an ISO 8601 time")
+        }
+    }
+
+    private static func strings(in value: LuaValue, into found: inout [String]) {
+        switch value {
+        case .string, .bytes: if let text = value.stringValue, !text.isEmpty { found.append(text) }
+        case .table(let table):
+            for item in table.array { strings(in: item, into: &found) }
+            for item in table.fields.values { strings(in: item, into: &found) }
+        default: break
         }
     }
 

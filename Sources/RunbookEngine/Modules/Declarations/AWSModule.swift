@@ -53,6 +53,16 @@ enum AWSModelCall {
         return byMethod[method]
     }
 
+    /// The operations nearest `method` by shared prefix, as a hint: ` (did you mean describe_vpcs?)`.
+    static func suggestion(for method: String, in model: AWSServiceModel) -> String {
+        let methods = model.operations.keys.map(BotocoreName.method(for:))
+        func shared(_ name: String) -> Int { zip(name, method).prefix { $0 == $1 }.count }
+        let best = methods.map(shared).max() ?? 0
+        guard best >= 4 else { return " (operations take boto3's snake_case names, such as describe_... and list_...)" }
+        let near = methods.filter { shared($0) == best }.sorted { ($0.count, $0) < ($1.count, $1) }.prefix(5)
+        return " (did you mean \(near.joined(separator: ", "))?)"
+    }
+
     static func prepare(_ arguments: Arguments, services: ModuleServices) throws -> DispatchedCall {
         let clientName = try arguments.string("client")
         guard AWSServiceModel.services.contains(clientName) else {
@@ -61,8 +71,7 @@ enum AWSModelCall {
         let model = try AWSServiceModel.load(clientName)
         let method = try arguments.string("operation")
         guard let operation = Self.operation(method, of: model) else {
-            throw LuaHostError("aws.\(clientName) has no operation \(method) (boto3's snake_case names, such as "
-                + "\(model.operations.keys.sorted().prefix(1).map(BotocoreName.method(for:)).joined()))")
+            throw LuaHostError("aws.\(clientName) has no operation \(method)\(Self.suggestion(for: method, in: model))")
         }
         var input = arguments.table("input")
         let paginate = input.fields.removeValue(forKey: "paginate")
@@ -70,12 +79,12 @@ enum AWSModelCall {
             throw LuaHostError("aws.\(clientName).\(method): paginate must be a boolean")
         }
         let pagination = paginate?.boolValue == true ? try AWSPagination(model: model, operation: operation) : nil
-        let awsInput = try AWSValue.input(.table(input), operation: operation, model: model)
+        let (awsInput, sensitiveInput) = try AWSValue.input(.table(input), operation: operation, model: model)
         let effect = Effect(AWSOperationClass.of(service: model.service, operation: operation))
         let client = try services.aws(model: model)
         let request = try client.request(operation: operation, input: awsInput)
         let answerLimit = arguments.answerLimit
-        let prepared = PreparedCall(request: shown(request)) { reporter in
+        var prepared = PreparedCall(request: shown(request)) { reporter in
             @Sendable func report(_ attempt: AWSAttempt) {
                 reporter.attempt(CallAttempt(
                     number: attempt.number, httpStatus: attempt.status, error: attempt.error, requestID: attempt.requestID,
@@ -96,6 +105,7 @@ enum AWSModelCall {
             result.secrets = model.sensitiveValues(in: value, outputOf: operation)
             return result
         }
+        prepared.secrets = sensitiveInput
         return DispatchedCall(service: model.service, operation: operation, effect: effect, prepared: prepared)
     }
 
