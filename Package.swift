@@ -70,6 +70,7 @@ let package = Package(
             resources: [
                 .embedInCode("Modules/Lua/runbook.lua"),
                 .embedInCode("Modules/Lua/kafka.lua"),
+                .embedInCode("Modules/Lua/aws.lua"),
                 .embedInCode("Modules/Lua/cloudwatch.lua"),
             ],
             swiftSettings: swiftSettings

@@ -1,6 +1,7 @@
 public import AWSKit
 import HTTPClient
 import Foundation
+import Synchronization
 
 /// What a command says about AWS, as the AWS CLI takes it: its own options and the
 /// environment. The engine resolves and checks them when it is made.
@@ -42,6 +43,13 @@ final class ResolvedAWS: Sendable {
     let credentials: @Sendable () async throws -> AWSCredentials
     let transport: (any HTTPTransport)?
     private let quotas: [AWSService: RetryQuota]
+    /// The settings endpoints of model-driven services (`aws.<client>`) are resolved from, at
+    /// their first call: which services a run uses is known only then, and resolving needs the
+    /// model, which is loaded only then.
+    private let configuration: AWSConfiguration
+    private let explicitEndpoint: String?
+    /// One client per model-driven service, so its calls share one retry quota.
+    private let modelClients = Mutex<[String: AWSServiceClient]>([:])
 
     init(_ settings: AWSSettings, services: Set<AWSService>, transport: (any HTTPTransport)?) throws(RunbookError) {
         let configuration: AWSConfiguration
@@ -53,6 +61,8 @@ final class ResolvedAWS: Sendable {
                 endpoints[service] = try configuration.configuredEndpoint(for: service, explicit: settings.endpointURL)
             }
             self.endpoints = endpoints
+            self.configuration = configuration
+            explicitEndpoint = settings.endpointURL
         } catch {
             throw RunbookError(.invalid, "AWS settings: \(error)",
                                hint: "fix the file or setting named; runbook never falls back to another endpoint, region or profile")
@@ -90,6 +100,45 @@ final class ResolvedAWS: Sendable {
         return AWSServiceClient(service: service.journalName, signingName: service.signingName, region: region, endpoint: endpoint,
                                 transport: transport ?? CurlTransport.shared, quota: quotas[service] ?? RetryQuota(),
                                 credentials: credentials)
+    }
+}
+
+extension ResolvedAWS {
+    /// A client for the service `model` describes, made at its first call and kept: the
+    /// configured endpoint (as for every service), else the model's global endpoint
+    /// (`sts.amazonaws.com`, `route53.amazonaws.com`, signed for us-east-1), else the region's.
+    ///
+    /// - Throws: ``PrimitiveConfigurationError`` when no region is set anywhere or a configured
+    ///   endpoint is not a URL; it never falls back to another endpoint.
+    func client(model: AWSServiceModel) throws -> AWSServiceClient {
+        if let client = modelClients.withLock({ $0[model.service] }) { return client }
+        guard let region else {
+            throw PrimitiveConfigurationError("no AWS region: set AWS_REGION or a profile region, or pass --region")
+        }
+        let service = AWSService(serviceID: model.metadata.serviceId, endpointPrefix: model.metadata.endpointPrefix,
+                                 signingName: model.metadata.signingService)
+        var signingRegion = region
+        let endpoint: URL
+        do {
+            if let configured = try configuration.configuredEndpoint(for: service, explicit: explicitEndpoint) {
+                endpoint = configured
+            } else if let global = model.metadata.globalEndpoint, !region.hasPrefix("cn-"),
+                      let url = URL(string: "https://\(global)") {
+                endpoint = url
+                signingRegion = "us-east-1"
+            } else {
+                endpoint = try service.defaultEndpoint(region: region)
+            }
+        } catch {
+            throw PrimitiveConfigurationError("\(error)")
+        }
+        let client = AWSServiceClient(model: model, region: signingRegion, endpoint: endpoint,
+                                      transport: transport ?? CurlTransport.shared, credentials: credentials)
+        return modelClients.withLock { clients in
+            if let existing = clients[model.service] { return existing }
+            clients[model.service] = client
+            return client
+        }
     }
 }
 

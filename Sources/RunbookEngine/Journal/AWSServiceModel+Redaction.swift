@@ -56,4 +56,33 @@ extension AWSServiceModel {
         guard let output = operations[operation]?.output?.shape else { return value }
         return redactingSensitive(value, shape: output)
     }
+
+    /// The strings of `value`, the answer of `operation`, that ``redactingSensitive(_:outputOf:)``
+    /// would mask: what the journal must learn as secrets, so that the values are masked wherever
+    /// a runbook puts them (a step's result, a log line, an error).
+    ///
+    /// - Parameters:
+    ///   - value: the decoded answer.
+    ///   - operation: the operation's model name (`"GetSessionToken"`).
+    public func sensitiveValues(in value: LuaValue, outputOf operation: String) -> [String] {
+        var found: [String] = []
+        func strings(_ value: LuaValue) {
+            switch value {
+            case .string, .bytes: if let text = value.stringValue, !text.isEmpty { found.append(text) }
+            case .table(let table):
+                table.array.forEach(strings)
+                table.fields.values.forEach(strings)
+            default: break
+            }
+        }
+        func compare(_ original: LuaValue, _ redacted: LuaValue) {
+            if original == redacted { return }
+            if redacted == .string(Redactor.mask) { return strings(original) }
+            guard case .table(let before) = original, case .table(let after) = redacted else { return }
+            for (element, masked) in zip(before.array, after.array) { compare(element, masked) }
+            for (key, element) in before.fields { compare(element, after.fields[key] ?? .nil) }
+        }
+        compare(value, redactingSensitive(value, outputOf: operation))
+        return found
+    }
 }

@@ -11,20 +11,27 @@ public final class Journal: Sendable {
     /// The run id every event carries.
     public let runID: String
     private let state: Mutex<State>
-    private let redactor: Redactor
+    private let redactor: Mutex<Redactor>
 
     /// A journal for `runID` writing to `sinks`, redacting what `redactor` knows.
     public init(runID: String, sinks: [any JournalSink], redactor: Redactor) {
         self.runID = runID
         self.state = Mutex(State(sinks: sinks))
-        self.redactor = redactor
+        self.redactor = Mutex(redactor)
+    }
+
+    /// Masks `secrets` in every event recorded from now on, as the secrets the journal was
+    /// made with are: values the run learned, such as the sensitive members of an AWS answer.
+    public func addSecrets(_ secrets: [String]) {
+        guard !secrets.isEmpty else { return }
+        redactor.withLock { $0 = $0.adding(secrets) }
     }
 
     /// Records an event of `kind`, filled in by `fill`.
     public func record(_ kind: JournalEvent.Kind, _ fill: (inout JournalEvent) -> Void = { _ in }) {
         var event = JournalEvent(kind, run: runID, time: Journal.timestamp())
         fill(&event)
-        let clean = redactor.redact(event)
+        let clean = redactor.withLock { $0 }.redact(event)
         state.withLock { state in
             for sink in state.sinks { sink.record(clean) }
         }

@@ -7,6 +7,8 @@ public import LuaKit
 public struct Redactor: Sendable {
     /// What a secret is replaced with.
     public static let mask = LuaSecret.mask
+    /// The secrets as given, to make a redactor that knows more.
+    private let given: [String]
     private let secrets: [String]
     /// Every secret at any length: a string value that is exactly one is masked whole.
     private let exact: Set<String>
@@ -18,6 +20,7 @@ public struct Redactor: Sendable {
     /// would hide more than it protects. A string value that is exactly a secret (a parameter, a
     /// field of a request) is masked at any length.
     public init(secrets: [String] = []) {
+        given = secrets
         exact = Set(secrets.filter { !$0.isEmpty })
         let forms = secrets.filter { $0.count >= 4 }.flatMap { secret -> [String] in
             var variants = [secret]
@@ -26,6 +29,13 @@ public struct Redactor: Sendable {
             return variants
         }
         self.secrets = Set(forms).sorted { $0.count > $1.count }
+    }
+
+    /// This redactor knowing `more` secrets too: values a run learned, such as an AWS answer's
+    /// sensitive members.
+    public func adding(_ more: [String]) -> Redactor {
+        let new = more.filter { !$0.isEmpty && !exact.contains($0) }
+        return new.isEmpty ? self : Redactor(secrets: given + new)
     }
 
     /// `text` with every secret masked.

@@ -42,14 +42,19 @@ public struct LuaModule: Sendable {
     /// The AWS service the module's primitives call, whose endpoint settings are checked
     /// when an engine is made.
     public let awsService: AWSService?
+    /// What the module's table holds besides its functions, made by its Lua source at first
+    /// access (`aws.ec2`): editors and luacheck then allow any field. Nil for a closed table.
+    public let otherFields: String?
 
     /// A module named `name` (nil for globals).
     public init(
-        _ name: String?, doc: String, awsService: AWSService? = nil, functions: [ModuleFunction], source: String? = nil
+        _ name: String?, doc: String, awsService: AWSService? = nil, otherFields: String? = nil, functions: [ModuleFunction],
+        source: String? = nil
     ) {
         self.name = name
         self.doc = doc
         self.awsService = awsService
+        self.otherFields = otherFields
         self.functions = functions
         self.source = source
     }
@@ -85,6 +90,8 @@ public struct ModuleFunction: Sendable {
         case host(duringLoad: Bool, @Sendable (Arguments, HostCall) throws -> LuaReturn)
         /// A call with an effect: prepared without I/O, sent only if the dry-run gate allows.
         case primitive(@Sendable (Arguments, ModuleServices) throws -> PreparedCall)
+        /// A primitive whose service, operation and effect the arguments decide (`aws.call`).
+        case dispatch(@Sendable (Arguments, ModuleServices) throws -> DispatchedCall)
         /// Defined by the module's Lua source.
         case lua
     }
@@ -113,6 +120,17 @@ public struct ModuleFunction: Sendable {
                        example: example, operation: operation, body: .primitive(prepare))
     }
 
+    /// A primitive that serves many operations: `prepare` picks the operation and its effect from
+    /// the arguments and builds the exact request without I/O; the same dry-run gate decides
+    /// whether it is sent. `effect` is what the reference shows (the most a call may do).
+    static func dispatching(
+        _ name: String, effect: Effect, parameters: [Parameter], returns: ResultShape, doc: String, example: String,
+        _ prepare: @escaping @Sendable (Arguments, ModuleServices) throws -> DispatchedCall
+    ) -> ModuleFunction {
+        ModuleFunction(name: name, effect: effect, parameters: parameters, variadic: false, returns: returns, doc: doc,
+                       example: example, operation: nil, body: .dispatch(prepare))
+    }
+
     /// A function the module's Lua source defines; declared here for the checks and the docs.
     public static func lua(
         _ name: String, effect: Effect = .pure, parameters: [Parameter] = [], variadic: Bool = false,
@@ -131,6 +149,18 @@ public struct ModuleFunction: Sendable {
         ModuleFunction(name: name, effect: effect, parameters: parameters, variadic: variadic, returns: returns, doc: doc,
                        example: example, operation: nil, body: .host(duringLoad: duringLoad, body))
     }
+}
+
+/// A prepared call of a dispatching primitive, with what the journal names and the gate decides by.
+struct DispatchedCall: Sendable {
+    /// The service the journal names (`ec2`).
+    let service: String
+    /// The operation the journal names (`TerminateInstances`).
+    let operation: String
+    /// What this operation does to the world.
+    let effect: Effect
+    /// The exact request and how to send it.
+    let prepared: PreparedCall
 }
 
 /// The call a host function is serving: its run, its task and its place in the runbook.

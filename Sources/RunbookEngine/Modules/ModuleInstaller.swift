@@ -33,6 +33,7 @@ struct ModuleInstaller: Sendable {
     private enum SwiftBody: Sendable {
         case host(duringLoad: Bool, @Sendable (Arguments, HostCall) throws -> LuaReturn)
         case primitive(@Sendable (Arguments, ModuleServices) throws -> PreparedCall)
+        case dispatch(@Sendable (Arguments, ModuleServices) throws -> DispatchedCall)
     }
 
     init(modules: [LuaModule], services: ModuleServices) {
@@ -51,6 +52,7 @@ struct ModuleInstaller: Sendable {
                 case .lua: return nil
                 case .host(let duringLoad, let run): body = .host(duringLoad: duringLoad, run)
                 case .primitive(let prepare): body = .primitive(prepare)
+                case .dispatch(let prepare): body = .dispatch(prepare)
                 }
                 return FunctionPlan(function: function, body: body, qualified: qualified ? module.qualifiedName(of: function) : function.name,
                                     service: module.name ?? function.name)
@@ -108,6 +110,24 @@ struct ModuleInstaller: Sendable {
                 let prepared = try prepare(try ArgumentChecker.check(call, parameters, variadic: variadic, revealSecrets: true), services)
                 return gate.pass(prepared, task: call.task)
             }
+        case .dispatch(let prepare):
+            let services = self.services
+            return LuaHostFunction(plan.qualified) { call in
+                try context.requireRunning()
+                let arguments = try ArgumentChecker.check(call, parameters, variadic: variadic, revealSecrets: true)
+                let dispatched: DispatchedCall
+                do {
+                    dispatched = try prepare(arguments, services)
+                } catch let failure as PrimitiveConfigurationError {
+                    // The request needs the client's endpoint, so no region fails here, not at the
+                    // send; it is still a configuration error (exit 2), not a failed runbook.
+                    context.configurationFailures.note(failure)
+                    throw failure
+                }
+                let gate = DryRunGate(service: dispatched.service, operation: dispatched.operation, effect: dispatched.effect,
+                                      context: context)
+                return gate.pass(dispatched.prepared, task: call.task)
+            }
         }
     }
 }
@@ -125,6 +145,7 @@ struct DryRunGate {
         let journal = context.journal
         let configurationFailures = context.configurationFailures
         let (service, operation, effect) = (service, operation, effect)
+        journal?.addSecrets(prepared.secrets)
         // One journal line per attempt; a primitive that reports no attempts gets one line
         // for the whole call, attempt 1.
         @Sendable func record(planned: Bool, _ attempt: CallAttempt?) {
@@ -167,6 +188,7 @@ struct DryRunGate {
             }
             do {
                 let result = try await prepared.send(reporter)
+                journal?.addSecrets(result.secrets)
                 if !reported.withLock({ $0 }) { record(planned: false, whole(result.requestID, nil)) }
                 return [result.value]
             } catch {

@@ -17,4 +17,12 @@ public struct ModuleServices: Sendable {
     public func aws(_ service: AWSService) throws -> AWSServiceClient {
         try aws.client(for: service)
     }
+
+    /// A signed client for the service `model` describes (`aws.<client>`), with the engine's
+    /// region, endpoint settings and credentials; made at its first call and kept.
+    ///
+    /// - Throws: ``PrimitiveConfigurationError`` when no region is configured.
+    public func aws(model: AWSServiceModel) throws -> AWSServiceClient {
+        try aws.client(model: model)
+    }
 }

@@ -12,6 +12,9 @@ public struct PreparedCall: Sendable {
     public var send: @Sendable (CallReporter) async throws -> PrimitiveResult
     /// What a dry run returns instead of sending; the engine adds `planned = true`.
     public var planned: LuaValue
+    /// Values in ``request`` the journal must mask (an AWS input's `sensitive` members), learned
+    /// as secrets of the run before the request is recorded.
+    public var secrets: [String] = []
 
     /// A prepared call; `planned` is returned by dry runs of mutating primitives.
     public init(
@@ -65,6 +68,9 @@ public struct PrimitiveResult: Sendable {
     public var value: LuaValue
     /// The service's request id, for the journal.
     public var requestID: String?
+    /// Values in ``value`` that the journal, the report and the terminal must never show (an
+    /// AWS answer's `sensitive` members): masked as secrets from the call's end. Lua gets them.
+    public var secrets: [String] = []
 
     /// A result of `value`, with the service's request id if it gave one.
     public init(_ value: LuaValue, requestID: String? = nil) {

@@ -4,6 +4,6 @@ extension LuaModule {
     ///
     /// Adding a module is one declaration and one line here.
     public static let standard: [LuaModule] = [
-        .log, .json, .globals, .metrics, .msk, .probe, .zooKeeper, .kafkaWire, .kafka, .cloudWatch,
+        .log, .json, .globals, .metrics, .msk, .probe, .zooKeeper, .kafkaWire, .kafka, .cloudWatch, .aws,
     ]
 }

@@ -201,7 +201,8 @@ struct APIReference {
         var classes: [String: String] = [:]
         for module in documented {
             if let name = module.name {
-                out += "--- \(oneLine(module.doc))\n---@class \(name)lib\n\(name) = {}\n\n"
+                let other = module.otherFields.map { "---@field [string] table \(oneLine($0))\n" } ?? ""
+                out += "--- \(oneLine(module.doc))\n---@class \(name)lib\n\(other)\(name) = {}\n\n"
             }
             for function in module.functions {
                 out += lualsFunction(function, in: module, classes: &classes)
@@ -319,11 +320,13 @@ struct APIReference {
               read_globals = {
 
             """
+        let open = Set(modules.filter { $0.otherFields != nil }.compactMap(\.name))
         for global in environment.globals where global.name != "_G" {
+            let other = open.contains(global.name) ? ", other_fields = true" : ""
             if global.members.isEmpty {
-                out += "    \(luaKey(global.name)) = {},\n"
+                out += "    \(luaKey(global.name)) = \(other.isEmpty ? "{}" : "{ other_fields = true }"),\n"
             } else {
-                out += "    \(luaKey(global.name)) = { fields = { " + global.members.map { "\(luaKey($0)) = {}" }.joined(separator: ", ") + " } },\n"
+                out += "    \(luaKey(global.name)) = { fields = { " + global.members.map { "\(luaKey($0)) = {}" }.joined(separator: ", ") + " }\(other) },\n"
             }
         }
         out += """
