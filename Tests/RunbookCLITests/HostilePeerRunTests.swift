@@ -52,7 +52,8 @@ struct HostilePeerRunTests {
         return (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
     }
 
-    /// A scrape of 60 MB of `a 1` lines with `timeout = 5` once peaked at 8.1 GB and took 53 s.
+    /// A scrape of 60 MB of `a 1` lines with `timeout = 5` once peaked at 8.1 GB and took 53 s. Here
+    /// the timeout is 10 s, so that a loaded machine's slow download is not the failure.
     /// With the default `max_bytes` it is an error found at 16 MiB; with `max_bytes` raised past
     /// it, the samples meet the run's memory limit and the run stops (exit 3). Either way the run
     /// ends within its timeout plus 2 s and the process stays under 400 MB.
@@ -66,7 +67,7 @@ struct HostilePeerRunTests {
               name = "hostile.scrape", version = "1.0.0", description = "a 60 MB scrape",
               params = { url = { type = "string", required = true }, max_bytes = { type = "integer", default = 16777216 } },
               run = function(p)
-                step("scrape", function() return metrics.scrape(p.url, 5, p.max_bytes) end)
+                step("scrape", function() return metrics.scrape(p.url, 10, p.max_bytes) end)
               end,
             }
             """)
@@ -79,7 +80,7 @@ struct HostilePeerRunTests {
             #expect((last["error"] as? String)?.contains(expected) == true, "\(last)")
             let milliseconds = last["duration_ms"] as? Double ?? 99_999
             print("aSixtyMegabyteScrapeEndsWithinItsTimeoutUnder400MB: max_bytes \(maxBytes): \(Int(milliseconds)) ms, peak RSS \(peak / 1_048_576) MiB")
-            #expect(milliseconds < 7_000, "the run took \(milliseconds) ms on a 5 s timeout")
+            #expect(milliseconds < 12_000, "the run took \(milliseconds) ms on a 10 s timeout")
             #expect(peak < 400_000_000, "peak RSS \(peak) bytes")
         }
     }
