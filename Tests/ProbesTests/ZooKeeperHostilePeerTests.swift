@@ -70,7 +70,7 @@ struct ZooKeeperHostilePeerTests {
         ])])
         let started = ContinuousClock.now
         let status = try #require(try await ZooKeeperProbe.status("127.0.0.1:\(server.port)", timeout: .seconds(2)).first)
-        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(ContinuousClock.now - started < .seconds(5))  // the 2 s timeout, with room for a loaded machine
         #expect(status.sessionEstablished)
         #expect(status.serving == true)
         #expect(status.isUp)
