@@ -7,17 +7,7 @@ import TestSupport
 /// One server for the suite (moto takes seconds to start here); names are unique per test.
 @Suite(.serialized)
 struct ModelProtocolMotoTests {
-    static let shared = SharedMoto()
-
-    actor SharedMoto {
-        var server: MotoServer?
-        func get() async throws -> MotoServer {
-            if let server { return server }
-            let started = try await MotoServer()
-            server = started
-            return started
-        }
-    }
+    static let shared = SharedMotoServer()
 
     func client(_ service: String) async throws -> AWSServiceClient {
         let moto = try await Self.shared.get()

@@ -9,17 +9,7 @@ import TestSupport
 /// request's signature and records what left. One server for the suite; names are unique per test.
 @Suite(.serialized)
 struct AWSModuleTests {
-    static let shared = SharedMoto()
-
-    actor SharedMoto {
-        var server: MotoServer?
-        func get() async throws -> MotoServer {
-            if let server { return server }
-            let started = try await MotoServer()
-            server = started
-            return started
-        }
-    }
+    static let shared = SharedMotoServer()
 
     let unique = UUID().uuidString.prefix(8).lowercased()
 

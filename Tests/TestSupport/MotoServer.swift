@@ -80,3 +80,24 @@ public final class MotoServer: Sendable {
         return try JSONDecoder().decode([ProxiedRequest].self, from: Data(text.utf8))
     }
 }
+
+/// One moto server for a whole suite, started at its first use: moto takes seconds to start on a
+/// small machine, and tests that use unique names do not need one each.
+///
+/// ```swift
+/// static let shared = SharedMotoServer()
+/// let moto = try await Self.shared.get()
+/// ```
+public actor SharedMotoServer {
+    private var server: MotoServer?
+
+    public init() {}
+
+    /// The suite's server, started on the first call.
+    public func get() async throws -> MotoServer {
+        if let server { return server }
+        let started = try await MotoServer()
+        server = started
+        return started
+    }
+}
