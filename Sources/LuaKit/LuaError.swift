@@ -77,13 +77,16 @@ public struct LuaHostError: Error, Sendable, CustomStringConvertible {
 /// found before the answer is built in full: the run stops as any memory exhaustion does,
 /// exit 3, with this message after the function's name.
 public struct LuaAnswerTooLarge: Error, Sendable, CustomStringConvertible {
-    /// What was too large and by how much, such as "the answer needs more than 64 MiB".
+    /// What was too large, and what the run had left for it.
     public let message: String
     /// The host function whose answer it was, once known.
     public internal(set) var function: String?
 
-    /// An error saying `message`.
-    public init(_ message: String) { self.message = message }
+    /// An error saying that `what` ("the answer (12 MiB of JSON)") needs more Lua memory than
+    /// the `available` bytes the run's memory limit left free when the call was made.
+    public init(_ what: String, available: Int) {
+        message = "\(what) needs more Lua memory than the run's memory limit leaves free (\(describeBytes(available)))"
+    }
 
     public var description: String { function.map { "\($0): \(message)" } ?? message }
 }

@@ -58,10 +58,7 @@ public final class LuaHostFunction {
             switch try body(call) {
             case .values(let values):
                 if values.isEmpty { return 0 }
-                if let refusal = call.state.admit(values) {
-                    call.state.stop(.memory, message: "\(name): \(refusal)")
-                    throw LuaHostError(refusal)
-                }
+                if let refusal = call.state.admit(values) { throw refusal }
                 guard lua_checkstack(L, Int32(clamping: values.count + 2)) != 0 else {
                     throw LuaHostError("too many results")
                 }

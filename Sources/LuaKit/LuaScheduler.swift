@@ -341,8 +341,9 @@ public final class LuaScheduler {
             case .values(let values, let function):
                 // The answer counts against the run's memory before it is pushed: pushing
                 // happens with the cap lifted, which would let any answer through.
-                if let refusal = state.admit(values) {
-                    nargs = stopForMemory(thread, "\(function): \(refusal)")
+                if var refusal = state.admit(values) {
+                    refusal.function = function
+                    nargs = stopForMemory(thread, refusal.description)
                     break
                 }
                 let top = lua_gettop(thread)

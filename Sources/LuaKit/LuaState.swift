@@ -142,20 +142,12 @@ public final class LuaState {
 
     /// Holds values Swift is about to push against what the memory limit leaves free: values
     /// are pushed with the cap lifted, which would let any answer through. Nil when they fit;
-    /// else the run is stopped for memory and this says why, for the function to raise.
-    func admit(_ values: [LuaValue]) -> String? {
+    /// else why not, for the caller to stop the run with.
+    func admit(_ values: [LuaValue]) -> LuaAnswerTooLarge? {
         guard let available = memoryAvailable else { return nil }
-        var needed = 0
-        for value in values {
-            needed += value.estimatedLuaBytes
-            guard needed <= available else {
-                needed = values.reduce(0) { $0 + $1.estimatedLuaBytes }
-                let message = "the answer needs about \(describeBytes(needed)) of Lua memory, "
-                    + "more than the run's memory limit of \(describeBytes(memoryLimit)) leaves free"
-                return message
-            }
-        }
-        return nil
+        let needed = values.reduce(0) { $0 + $1.estimatedLuaBytes }
+        guard needed > available else { return nil }
+        return LuaAnswerTooLarge("the answer (about \(describeBytes(needed)))", available: available)
     }
 
     /// The deadline on the monotonic clock, if the run has one.

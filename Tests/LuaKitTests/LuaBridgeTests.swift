@@ -103,6 +103,20 @@ struct LuaBridgeTests {
         #expect(outcome.values.last?.stringValue?.contains("deep: value is nested more than") == true, "\(outcome.values)")
     }
 
+    /// A host function's answer was pushed with the memory cap lifted, so no answer was too big.
+    /// Now it is held against what the limit leaves free, on both return paths, and past it the
+    /// run stops for memory, naming the function, whatever `pcall` does.
+    @Test(arguments: [false, true])
+    func anAnswerLargerThanTheMemoryLeftStopsTheRunNamingTheFunction(suspending: Bool) async throws {
+        let big = LuaValue.table(LuaTable(array: (0..<200_000).map { .string("row \($0) of an answer too big to hold") }))
+        let answer = LuaHostFunction("answer") { _ in suspending ? .suspend(.work { [big] }) : .values([big]) }
+        let harness = try LuaHarness(limits: LuaLimits(memoryBytes: 4 << 20), functions: [answer])
+        let outcome = try await harness.run("local ok, err = pcall(answer) return ok, err")
+        #expect(outcome.error?.kind == .stopped(.memory), "\(outcome)")
+        #expect(outcome.error?.message.contains("answer: the answer (about ") == true, "\(outcome.error?.message ?? "")")
+        #expect(outcome.error?.message.contains("leaves free") == true)
+    }
+
     @Test func suspendingWhereLuaCannotYieldIsAClearError() async throws {
         let wait = LuaHostFunction("wait") { _ in .suspend(.work { [] }) }
         let harness = try LuaHarness(functions: [wait])

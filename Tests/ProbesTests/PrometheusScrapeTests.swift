@@ -20,7 +20,7 @@ struct PrometheusScrapeTests {
             (closed, PrometheusScrape.defaultMaxBytes, "\(closed): connection refused"),
             (server.url + "/status/503", PrometheusScrape.defaultMaxBytes, "\(server.url)/status/503 answered HTTP 503"),
             (server.url + "/status/200", PrometheusScrape.defaultMaxBytes, "\(server.url)/status/200: line 1:"),
-            (server.url + "/stall?bytes=4096&ms=10000", 1000, "\(server.url)/stall?bytes=4096&ms=10000: the body is larger than 1000 bytes"),
+            (server.url + "/stall?bytes=4096&ms=10000", 1000, "\(server.url)/stall?bytes=4096&ms=10000: the body is larger than 1000 bytes, the scrape's size limit; raise it if the endpoint is the one meant"),
         ]
         for (url, maxBytes, says) in cases {
             let error = await #expect(throws: ProbeError.self) {

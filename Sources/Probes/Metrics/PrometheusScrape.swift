@@ -50,7 +50,7 @@ public enum PrometheusScrape {
         }
         guard response.status == 200 else { throw .scrapeStatus(url, response.status) }
         guard !response.truncated, response.body.count <= maxBytes else {
-            throw .scrape(url, "the body is larger than \(maxBytes) bytes")
+            throw .scrape(url, "the body is larger than \(maxBytes) bytes, the scrape's size limit; raise it if the endpoint is the one meant")
         }
         do {
             return try PrometheusText(parsing: response.body, maximumSamples: maximumSamples, deadline: deadline)

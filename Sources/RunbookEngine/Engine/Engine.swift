@@ -271,7 +271,7 @@ public struct Engine: Sendable {
             case .deadline: text = "run timed out after \(formatSeconds(limits.timeout.map(seconds(of:)) ?? 0)); raise it with --timeout or limits.timeout"
             case .cancelled: text = "cancelled"
             case .memory:
-                text = "memory limit of \(limits.memoryBytes >> 20) MiB reached (peak \(lua.peakMemory >> 20) MiB)"
+                text = "memory limit of \(limits.memoryBytes >> 20) MiB reached (peak \(lua.peakMemory >> 20) MiB); raise it with limits.memory_mb"
                     // An answer refused before it was built says which function it was.
                     + (error.message.contains("run stopped: ") ? "" : "; " + error.message)
             case .stackOverflow: text = "stack overflow: recursion too deep"

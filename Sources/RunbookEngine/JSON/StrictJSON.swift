@@ -79,8 +79,7 @@ enum StrictJSON {
         private mutating func count(_ bytes: Int) throws {
             luaBytes += bytes
             guard luaBytes <= budget else {
-                throw LuaAnswerTooLarge("the answer (\(describeBytes(self.bytes.count)) of JSON) needs more Lua memory "
-                    + "than the run's memory limit leaves free (\(describeBytes(budget)))")
+                throw LuaAnswerTooLarge("the answer (\(describeBytes(self.bytes.count)) of JSON)", available: budget)
             }
         }
 

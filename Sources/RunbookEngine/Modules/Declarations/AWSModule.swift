@@ -83,7 +83,6 @@ enum AWSModelCall {
         let effect = Effect(AWSOperationClass.of(service: model.service, operation: operation))
         let client = try services.aws(model: model)
         let request = try client.request(operation: operation, input: awsInput)
-        let answerLimit = arguments.answerLimit
         var prepared = PreparedCall(request: shown(request)) { reporter in
             @Sendable func report(_ attempt: AWSAttempt) {
                 reporter.attempt(CallAttempt(
@@ -98,9 +97,6 @@ enum AWSModelCall {
                 try await client.send(operation: operation, input: awsInput, onAttempt: report)
             }
             let value = answer.luaValue
-            if let answerLimit, value.estimatedLuaBytes > answerLimit {
-                throw LuaAnswerTooLarge("the \(model.service).\(operation) answer needs more than \(describeBytes(answerLimit)) of Lua memory")
-            }
             var result = PrimitiveResult(value)
             result.secrets = model.sensitiveValues(in: value, outputOf: operation)
             return result

@@ -40,8 +40,7 @@ enum HTTPPrimitives {
                 parsed = try await PrometheusScrape.scrape(url: url, timeout: timeout, transport: transport, maxBytes: maxBytes,
                                                            maximumSamples: limit.map { $0 / minimumSampleBytes })
             } catch let error as ProbeError where error.sampleLimit != nil {
-                throw LuaAnswerTooLarge("\(url) has more than \(error.sampleLimit ?? 0) samples, which need more Lua memory "
-                    + "than the run's memory limit leaves free (\(describeBytes(limit ?? 0)))")
+                throw LuaAnswerTooLarge("\(url), with more than \(error.sampleLimit ?? 0) samples,", available: limit ?? 0)
             }
             return PrimitiveResult(try LuaEncoder().encode(parsed.families.map(MetricFamilyRecord.init)))
         }
