@@ -18,6 +18,8 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case call
         case log
         case finding
+        /// A table a runbook shows (`summary_table`).
+        case table
         case runFinished = "run_finished"
     }
 
@@ -74,6 +76,10 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     /// A finding's stable code (`broker-unreachable`), which tests and alarm routing rely on.
     public var code: String?
 
+    // table (its title is `name`)
+    public var columns: [String]?
+    public var rows: [[String]]?
+
     // run_finished
     public var exitCode: Int32?
     public var reason: String?
@@ -98,7 +104,7 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case requestId = "request_id"
         case httpStatus = "http_status"
         case retryAfterMs = "retry_after_ms"
-        case level, message, severity, summary, detail, code
+        case level, message, severity, summary, detail, code, columns, rows
         case exitCode = "exit_code"
         case reason, traceback, findings
         case plannedActions = "planned_actions"

@@ -115,6 +115,13 @@ public final class MarkdownReport: JournalSink {
                 + " (step \(stepLabel(f.step)))"
         }.joined(separator: "\n") + "\n"
 
+        for table in events where table.event == .table {
+            out += "\n## \(text(table.name ?? "Summary"))\n\n"
+            let columns = table.columns ?? []
+            out += "| " + columns.map(text).joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: columns.count) + "\n"
+            for row in table.rows ?? [] { out += "| " + row.map(text).joined(separator: " | ") + " |\n" }
+        }
+
         let logs = events.filter { $0.event == .log }
         if !logs.isEmpty {
             out += "\n## Log\n\n" + logs.map { "- \(text($0.time)) [\(text($0.level ?? "info"))] \(text($0.message ?? ""))" }.joined(separator: "\n") + "\n"

@@ -56,6 +56,20 @@ public final class TerminalRenderer: JournalSink {
         return event
     }
 
+    /// The heading and rows as lines, each column as wide as its widest cell (counted in
+    /// characters, which is right for the Latin text runbooks mostly show).
+    static func aligned(_ columns: [String], _ rows: [[String]]) -> [String] {
+        let lines = ([columns] + rows).map { $0.map(UntrustedText.terminal) }
+        var widths = Array(repeating: 0, count: columns.count)
+        for line in lines { for (index, cell) in line.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) } }
+        return lines.map { line in
+            line.enumerated().map { index, cell in
+                // A replayed journal may hold rows wider than their heading: those cells go unpadded.
+                index == line.count - 1 || index >= widths.count ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
+            }.joined(separator: "  ")
+        }
+    }
+
     private func indent(_ step: Int?, _ state: State, extra: Int = 0) -> String {
         String(repeating: "  ", count: 1 + (step.flatMap { state.depth[$0] } ?? 0) + extra)
     }
@@ -108,6 +122,12 @@ public final class TerminalRenderer: JournalSink {
             var lines = [indent(e.step, state, extra: 1) + paint("! \(severity)", tint) + code + " \(e.summary ?? "")"]
             if let detail = e.detail { lines.append(indent(e.step, state, extra: 2) + paint(UntrustedText.terminal(detail.plainOrJSON), .dim)) }
             return lines
+        case .table:
+            let pad = indent(e.step, state, extra: 1)
+            let title = e.name.map { [pad + paint($0, .bold)] } ?? []
+            return title + Self.aligned(e.columns ?? [], e.rows ?? []).enumerated().map { index, line in
+                pad + (index == 0 ? paint(line, .bold) : line)
+            }
         case .runFinished:
             let took = formatMilliseconds(e.durationMs ?? 0)
             var counts = ["\(e.findings ?? 0) finding\(e.findings == 1 ? "" : "s")"]

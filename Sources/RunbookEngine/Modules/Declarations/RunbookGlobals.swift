@@ -63,6 +63,29 @@ extension LuaModule {
             }
             return .none
         },
+        .host("summary_table", parameters: [
+            .required("table", .options([
+                .optional("title", .string, "What the table shows"),
+                .required("columns", .list(.string), "The column headings, at most \(SummaryTable.maximumColumns)"),
+                .required("rows", .list(.value), "The rows, at most \(SummaryTable.maximumRows): each a list of cells in column order, or a table keyed by heading"),
+            ]), "The table"),
+        ], returns: .none, doc: """
+            Shows a table of what the run found (a verdict per broker, a check per line): on the terminal, in the journal \
+            (a `table` line) and in the report. Cells are shown as text; a missing cell is empty, and a cell past \
+            \(SummaryTable.maximumCellCharacters) characters is cut.
+            """,
+              example: #"summary_table { title = "Brokers", columns = { "broker", "tcp", "verdict" }, rows = { { "1", "ok", "healthy" } } }"#) { arguments, host in
+            let table = try SummaryTable(title: arguments.optionalString("title"), columns: arguments.strings("columns"),
+                                         rows: arguments.table("rows").array)
+            let step = host.context.currentStep(of: host.call.task)
+            host.context.journal?.record(.table) {
+                $0.step = step
+                $0.name = table.title
+                $0.columns = table.columns
+                $0.rows = table.rows
+            }
+            return .none
+        },
         .host("sleep", parameters: [.required("seconds", .seconds(0...86_400), "How long")], returns: .none,
               doc: "Waits without blocking other branches; honours step timeouts, the run's deadline and cancel.",
               example: "sleep(5)") { arguments, _ in
