@@ -97,6 +97,8 @@ struct MSKAuditRunbookTests {
         BadCluster(label: "2181 open to ::/0", scenario: ["open_ipv6": 2181], findings: ["sg-open-world": "high"]),
         BadCluster(label: "22 open to 0.0.0.0/0 is no Kafka port", scenario: ["open_port": 22], findings: [:]),
         BadCluster(label: "one shared security group", scenario: ["shared_sg": true], findings: ["sg-not-separated": "low"]),
+        BadCluster(label: "an internal group that admits clients too", scenario: ["mixed_sg": true],
+                   findings: ["sg-not-separated": "low"]),
         BadCluster(label: "default configuration", scenario: ["config": "none"], findings: ["config-default": "low"]),
         BadCluster(label: "configuration behind", scenario: ["config": "behind"], findings: ["config-revision-behind": "info"]),
         BadCluster(label: "logging disabled", scenario: ["logging": "none"], findings: ["logging-disabled": "medium"]),

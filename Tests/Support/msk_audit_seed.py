@@ -11,7 +11,8 @@ SCENARIO_JSON is an object; every member but name is optional and defaults to th
   zones     1, 2 or 3 (default): the three client subnets go round these Availability Zones
   brokers   broker count (default 3)
   shared_sg true: one security group for brokers and clients (default: an internal group that
-            admits itself and a client group that admits 10.0.0.0/16 on 9094 and 9098)
+            admits itself and a client group that admits 10.0.0.0/16 on 9094 and 9098); mixed_sg
+            true: the internal group admits 10.0.0.0/16 on 9094 and 9098 as well
   open_port a TCP port the client group also opens to 0.0.0.0/0; open_ipv6 the same to ::/0
   config    "latest" (default), "behind" (revision 1 of 2) or "none" (MSK's default)
   logging   "cloudwatch" (default), "s3", "missing-group", "missing-bucket" or "none"
@@ -60,6 +61,8 @@ else:
     internal, external = group("internal"), group("clients")
     admit(internal, {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": internal}]})
     admit(external, *clients)
+    if scenario.get("mixed_sg"):
+        admit(internal, *clients)
     groups = [internal, external]
 if "open_port" in scenario:
     port = scenario["open_port"]
