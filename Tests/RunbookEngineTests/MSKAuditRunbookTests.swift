@@ -110,6 +110,8 @@ struct MSKAuditRunbookTests {
         BadCluster(label: "alarms without an action", scenario: ["alarms": "no-action"], findings: ["alarm-no-action": "medium"]),
         BadCluster(label: "alarms on a topic without a subscription", scenario: ["alarms": "no-subscription"],
                    findings: ["alarm-no-action": "medium"]),
+        BadCluster(label: "alarms on a topic that does not exist", scenario: ["alarms": "no-topic"],
+                   findings: ["alarm-no-action": "medium"]),
     ]
 
     @Test(arguments: badClusters)

@@ -17,7 +17,8 @@ SCENARIO_JSON is an object; every member but name is optional and defaults to th
   config    "latest" (default), "behind" (revision 1 of 2) or "none" (MSK's default)
   logging   "cloudwatch" (default), "s3", "missing-group", "missing-bucket" or "none"
   alarms    "all" (default: CpuUser and KafkaDataLogsDiskUsed per broker, notifying a subscribed
-            topic), "none", "broker-1" (broker 1 only), "no-action" or "no-subscription"
+            topic), "none", "broker-1" (broker 1 only), "no-action", "no-subscription" or
+            "no-topic" (notifying a topic that does not exist)
 Prints one JSON line: {"cluster_arn", "cluster_name", "topic_arn"}; topic_arn is a subscribed
 topic whatever the scenario, for msk.ensure-alarms.
 """
@@ -109,7 +110,8 @@ silent_topic = sns.create_topic(Name=name + "-unheard")["TopicArn"]
 alarms = scenario.get("alarms", "all")
 if alarms != "none":
     cloudwatch = client("cloudwatch")
-    actions = {"all": [topic], "broker-1": [topic], "no-action": [], "no-subscription": [silent_topic]}[alarms]
+    actions = {"all": [topic], "broker-1": [topic], "no-action": [], "no-subscription": [silent_topic],
+               "no-topic": [topic + "-deleted"]}[alarms]
     brokers = ["1"] if alarms == "broker-1" else [str(i) for i in range(1, scenario.get("brokers", 3) + 1)]
     for broker in brokers:
         for metric, threshold in (("CpuUser", 60), ("KafkaDataLogsDiskUsed", 80)):

@@ -200,11 +200,11 @@ Each check ends as passed, as a finding with its code, or as skipped when it doe
         { name = "CpuUser", code = "alarm-missing-cpu" },
         { name = "KafkaDataLogsDiskUsed", code = "alarm-missing-storage" },
       }
-      local pairs_ = {}
+      local queries = {}
       for _, metric in ipairs(metrics) do
-        for _, broker in ipairs(brokers) do pairs_[#pairs_ + 1] = { metric = metric, broker = broker } end
+        for _, broker in ipairs(brokers) do queries[#queries + 1] = { metric = metric, broker = broker } end
       end
-      local covering = each(pairs_, function(pair)
+      local covering = each(queries, function(pair)
         local answer = aws.cloudwatch.describe_alarms_for_metric {
           Namespace = "AWS/Kafka", MetricName = pair.metric.name,
           Dimensions = { { Name = "Cluster Name", Value = cluster.clusterName }, { Name = "Broker ID", Value = pair.broker } },
@@ -226,7 +226,7 @@ Each check ends as passed, as a finding with its code, or as skipped when it doe
       local alarms, names = {}, {}
       for _, metric in ipairs(metrics) do
         local uncovered = {}
-        for i, pair in ipairs(pairs_) do
+        for i, pair in ipairs(queries) do
           if pair.metric == metric then
             if #covering[i] == 0 then uncovered[#uncovered + 1] = pair.broker end
             for _, alarm in ipairs(covering[i]) do
