@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 struct CatalogCommandTests {
     @Test func listShowAndValidateReadMetadataOnly() async throws {
@@ -15,6 +16,18 @@ struct CatalogCommandTests {
         let validate = try await cli.run("validate")
         #expect(validate.status == 0)
         #expect(validate.stdout.contains("1 valid, 0 invalid"))
+    }
+
+    /// The runbooks the repository ships, luacheck included: msk.audit and msk.ensure-alarms among them.
+    @Test func theShippedRunbooksValidateStrictly() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let validate = try await cli.run("validate", "--strict", packageRoot + "/runbooks")
+        #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
+        for name in ["msk.audit 1.0.0", "msk.ensure-alarms 1.0.0", "msk.high-cpu 1.0.0", "msk.reboot-broker 1.0.0"] {
+            #expect(validate.stdout.contains(name), "\(validate.stdout)")
+        }
+        #expect(validate.stdout.contains("0 invalid, 0 lint problems"), "\(validate.stdout)")
     }
 
     @Test func validateFailsOnDuplicateNames() async throws {

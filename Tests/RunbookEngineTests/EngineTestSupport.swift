@@ -52,7 +52,15 @@ func run(
 ) async throws -> RunRecord {
     let folder = RunbookFolder()
     defer { folder.remove() }
-    let file = folder.write("runbook.lua", source)
+    return try await run(file: folder.write("runbook.lua", source), arguments: arguments, dryRun: dryRun, timeout: timeout,
+                         log: log, extraSinks: extraSinks, configuration: configuration)
+}
+
+/// Runs the runbook file at `file` (such as one in runbooks/) as ``run(_:arguments:dryRun:timeout:log:extraSinks:configuration:)`` does.
+func run(
+    file: String, arguments: [String] = [], dryRun: Bool = false, timeout: Double? = nil,
+    log: SendLog = SendLog(), extraSinks: [any JournalSink] = [], configuration: EngineConfiguration? = nil
+) async throws -> RunRecord {
     var request = RunRequest(file: file)
     request.arguments = arguments
     request.dryRun = dryRun

@@ -16,8 +16,9 @@ final class KafkaTestServer: @unchecked Sendable {
     let server: LoopbackServer
     var url: String { server.url }
 
-    init() async throws {
-        server = try await LoopbackServer(script: "kafka_test_server.py", arguments: ["--reboot-polls", "1"])
+    /// - Parameter arguments: more flags, such as `--access-key AKID:SECRET` to share moto's key.
+    init(_ arguments: [String] = []) async throws {
+        server = try await LoopbackServer(script: "kafka_test_server.py", arguments: ["--reboot-polls", "1"] + arguments)
     }
 
     /// Every request the server recorded, as JSON objects.

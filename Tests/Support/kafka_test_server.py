@@ -18,8 +18,25 @@ kafka/2018-11-14/service-2.json:
   GET  /api/v2/operations/{clusterOperationArn}      DescribeClusterOperationV2
   GET  /v1/clusters/{clusterArn}/operations          ListClusterOperations   (maxResults, nextToken)
   GET  /api/v2/clusters/{clusterArn}/operations      ListClusterOperationsV2 (maxResults, nextToken)
+  POST /v1/clusters                                  CreateCluster
+  POST /v1/configurations                            CreateConfiguration
+  GET  /v1/configurations/{arn}                      DescribeConfiguration
+  PUT  /v1/configurations/{arn}                      UpdateConfiguration
+  GET  /v1/configurations/{arn}/revisions            ListConfigurationRevisions (maxResults, nextToken)
 The ARN is one path segment, percent-encoded, as in
 /v1/clusters/arn%3Aaws%3Akafka%3Aus-east-1%3A123456789012%3Acluster%2Fdemo%2Fabcd-1/nodes
+
+CreateCluster, CreateConfiguration and UpdateConfiguration exist so that a test can build the
+cluster an audit reads (msk.audit) with boto3, which serialises by the same model. A created
+cluster is ACTIVE at once, as there is nothing to provision. CreateCluster checks the model's
+required members and that configurationInfo names a configuration and revision this server
+has; it does not check what MSK checks against EC2 (client subnets in distinct Availability
+Zones, a broker count that is a multiple of them), since the subnets live in another server
+(moto), and an audit must be able to see clusters that break those rules. A cluster's
+brokerNodeGroupInfo (clientSubnets, securityGroups), loggingInfo and configurationInfo are
+answered as given: configurationInfo as currentBrokerSoftwareInfo's configurationArn and
+configurationRevision, which a cluster on MSK's default configuration does not have. Seeds
+may carry the same three members.
 
 Control endpoints (unsigned, not recorded):
   GET  /_test/requests   every recorded API request, oldest first
@@ -73,6 +90,11 @@ ROUTES = [
     ("GET", "/api/v2/operations/{clusterOperationArn}", "DescribeClusterOperationV2"),
     ("GET", "/v1/clusters/{clusterArn}/operations", "ListClusterOperations"),
     ("GET", "/api/v2/clusters/{clusterArn}/operations", "ListClusterOperationsV2"),
+    ("POST", "/v1/clusters", "CreateCluster"),
+    ("POST", "/v1/configurations", "CreateConfiguration"),
+    ("GET", "/v1/configurations/{arn}", "DescribeConfiguration"),
+    ("PUT", "/v1/configurations/{arn}", "UpdateConfiguration"),
+    ("GET", "/v1/configurations/{arn}/revisions", "ListConfigurationRevisions"),
 ]
 
 CLUSTER_STATES = ["ACTIVE", "CREATING", "DELETING", "FAILED", "HEALING",
@@ -162,6 +184,9 @@ def normalise_seed_cluster(entry, index):
         # Hostname fragment, like the "abc123.c2" part of b-1.demo.abc123.c2.kafka.<region>.amazonaws.com
         "hostId": hashlib.sha1(arn.encode()).hexdigest()[:6],
         "activeOperationArn": None,
+        "brokerNodeGroupInfo": pick("brokerNodeGroupInfo"),
+        "loggingInfo": pick("loggingInfo"),
+        "configurationInfo": pick("configurationInfo"),
     }
 
 
@@ -208,13 +233,23 @@ def zookeeper_hosts(c):
 
 
 def broker_node_group_info(c):
-    return {
+    info = {
         "brokerAZDistribution": "DEFAULT",
         "clientSubnets": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60003"],
         "instanceType": "kafka.m5.large",
         "securityGroups": ["sg-0123456789abcdef0"],
         "storageInfo": {"ebsStorageInfo": {"volumeSize": 100}},
     }
+    info.update(c.get("brokerNodeGroupInfo") or {})
+    return info
+
+
+def broker_software_info(c):
+    info = {"kafkaVersion": c["kafkaVersion"]}
+    if c.get("configurationInfo"):
+        info["configurationArn"] = c["configurationInfo"]["arn"]
+        info["configurationRevision"] = c["configurationInfo"]["revision"]
+    return info
 
 
 def client_authentication(c):
@@ -230,7 +265,7 @@ def provisioned_fields(c):
     fields = {
         "brokerNodeGroupInfo": broker_node_group_info(c),
         "clientAuthentication": client_authentication(c),
-        "currentBrokerSoftwareInfo": {"kafkaVersion": c["kafkaVersion"]},
+        "currentBrokerSoftwareInfo": broker_software_info(c),
         "encryptionInfo": {
             "encryptionAtRest": {"dataVolumeKMSKeyId": "arn:aws:kms:%s:%s:key/1234abcd-12ab-34cd-56ef-1234567890ab"
                                  % (c["region"], c["account"])},
@@ -239,7 +274,7 @@ def provisioned_fields(c):
         "enhancedMonitoring": "DEFAULT",
         "openMonitoring": {"prometheus": {"jmxExporter": {"enabledInBroker": True},
                                           "nodeExporter": {"enabledInBroker": True}}},
-        "loggingInfo": {"brokerLogs": {"cloudWatchLogs": {"enabled": False}}},
+        "loggingInfo": c.get("loggingInfo") or {"brokerLogs": {"cloudWatchLogs": {"enabled": False}}},
         "numberOfBrokerNodes": c["brokerCount"],
         "storageMode": "LOCAL",
         "customerActionStatus": "NONE",
@@ -290,6 +325,7 @@ def cluster_v2(c):
 def node_list(c):
     nodes = []
     cluster_id = c["arn"].split("/", 1)[1]  # "<name>/<uuid>"
+    subnets = broker_node_group_info(c)["clientSubnets"]
     for i, host in enumerate(broker_hosts(c), start=1):
         nodes.append({
             "addedToClusterTime": iso_ms(c["creationTime"]),
@@ -297,7 +333,7 @@ def node_list(c):
                 "attachedENIId": "eni-0%015x" % (int(c["hostId"], 16) * 16 + i),
                 # brokerId is a double in the model, so it goes on the wire as 1.0, 2.0, ...
                 "brokerId": float(i),
-                "clientSubnet": "subnet-0a1b2c3d4e5f6000%d" % ((i - 1) % 3 + 1),
+                "clientSubnet": subnets[(i - 1) % len(subnets)],
                 "clientVpcIpAddress": "10.0.%d.%d" % ((i - 1) % 3 + 1, 10 + i),
                 "currentBrokerSoftwareInfo": {"kafkaVersion": c["kafkaVersion"]},
                 "endpoints": [host],
@@ -389,6 +425,7 @@ class Service:
             # Deep-copy the seed records so that a reset restores them.
             self.clusters = {c["arn"]: dict(c) for c in self.seed}
             self.operations = {}  # operationArn -> record, in creation order
+            self.configurations = {}  # arn -> record with its revisions, oldest first
             self.requests = []
             self.faults = []
             self.reboot_polls = self.default_reboot_polls
@@ -512,6 +549,85 @@ class Service:
         page, token = paginate(self.ops_for(c["arn"]), query, "ListClusterOperationsV2:" + c["arn"])
         return with_token({"clusterOperationInfoList": [operation_v2_summary(op) for op in page]}, token)
 
+    def op_CreateCluster(self, params, query, body):
+        doc = json_body(body, required={"brokerNodeGroupInfo": dict, "kafkaVersion": str,
+                                        "numberOfBrokerNodes": int, "clusterName": str})
+        group = doc["brokerNodeGroupInfo"]
+        for member, kind in (("clientSubnets", list), ("instanceType", str)):
+            if not isinstance(group.get(member), kind):
+                raise bad_request("brokerNodeGroupInfo.%s is a required member." % member, "brokerNodeGroupInfo")
+        if not group["clientSubnets"]:
+            raise bad_request("brokerNodeGroupInfo.clientSubnets must name at least one subnet.", "clientSubnets")
+        if any(c["name"] == doc["clusterName"] for c in self.clusters.values()):
+            raise ApiError(409, "ConflictException", "A cluster named %s already exists." % doc["clusterName"])
+        configuration = doc.get("configurationInfo")
+        if configuration is not None:
+            if not isinstance(configuration, dict) or not isinstance(configuration.get("arn"), str) \
+                    or not isinstance(configuration.get("revision"), int):
+                raise bad_request("configurationInfo needs arn and revision.", "configurationInfo")
+            known = self.configurations.get(configuration["arn"])
+            if known is None or not 1 <= configuration["revision"] <= len(known["revisions"]):
+                raise bad_request("Configuration %s has no revision %d." % (configuration["arn"], configuration["revision"]),
+                                  "configurationInfo")
+        entry = {"name": doc["clusterName"], "brokerCount": doc["numberOfBrokerNodes"],
+                 "kafkaVersion": doc["kafkaVersion"], "brokerNodeGroupInfo": group,
+                 "loggingInfo": doc.get("loggingInfo"), "configurationInfo": configuration,
+                 "arn": "arn:aws:kafka:us-east-1:123456789012:cluster/%s/%s-%d" % (
+                     doc["clusterName"], uuid.uuid4(), len(self.clusters) + 1)}
+        try:
+            c = normalise_seed_cluster(entry, len(self.clusters))
+        except ValueError as e:
+            raise bad_request(str(e))
+        c["creationTime"] = now_utc()
+        self.clusters[c["arn"]] = c
+        return {"clusterArn": c["arn"], "clusterName": c["name"], "state": c["state"]}
+
+    def op_CreateConfiguration(self, params, query, body):
+        doc = json_body(body, required={"name": str, "serverProperties": str})
+        if any(c["name"] == doc["name"] for c in self.configurations.values()):
+            raise ApiError(409, "ConflictException", "A configuration named %s already exists." % doc["name"])
+        arn = "arn:aws:kafka:us-east-1:123456789012:configuration/%s/%s-%d" % (
+            doc["name"], uuid.uuid4(), len(self.configurations) + 1)
+        record = {"arn": arn, "name": doc["name"], "creationTime": now_utc(),
+                  "description": doc.get("description", ""), "kafkaVersions": doc.get("kafkaVersions", []),
+                  "revisions": []}
+        self.add_revision(record, doc)
+        self.configurations[arn] = record
+        return {"arn": arn, "creationTime": iso_ms(record["creationTime"]),
+                "latestRevision": revision_info(record["revisions"][-1]), "name": record["name"], "state": "ACTIVE"}
+
+    def op_UpdateConfiguration(self, params, query, body):
+        record = self.configuration(params["arn"])
+        self.add_revision(record, json_body(body, required={"serverProperties": str}))
+        return {"arn": record["arn"], "latestRevision": revision_info(record["revisions"][-1])}
+
+    def op_DescribeConfiguration(self, params, query, body):
+        record = self.configuration(params["arn"])
+        return {"arn": record["arn"], "creationTime": iso_ms(record["creationTime"]), "description": record["description"],
+                "kafkaVersions": record["kafkaVersions"], "latestRevision": revision_info(record["revisions"][-1]),
+                "name": record["name"], "state": "ACTIVE"}
+
+    def op_ListConfigurationRevisions(self, params, query, body):
+        record = self.configuration(params["arn"])
+        page, token = paginate(record["revisions"], query, "ListConfigurationRevisions:" + record["arn"])
+        return with_token({"revisions": [revision_info(r) for r in page]}, token)
+
+    def configuration(self, arn):
+        record = self.configurations.get(arn)
+        if record is None:
+            raise ApiError(404, "NotFoundException",
+                           "The requested resource was not found. Configuration %s does not exist." % arn, "arn")
+        return record
+
+    @staticmethod
+    def add_revision(record, doc):
+        try:
+            properties = base64.b64decode(doc["serverProperties"].encode(), validate=True)
+        except ValueError:
+            raise bad_request("serverProperties must be base64.", "serverProperties")
+        record["revisions"].append({"revision": len(record["revisions"]) + 1, "creationTime": now_utc(),
+                                    "description": doc.get("description", ""), "serverProperties": properties})
+
     # -- faults --
 
     def add_faults(self, rules):
@@ -546,6 +662,26 @@ class Service:
                         self.faults.remove(f)
                     return dict(f)
         return None
+
+
+def json_body(body, required):
+    """The request body as a JSON object whose `required` members ({name: type}) are present and typed."""
+    try:
+        doc = json.loads(body.decode("utf-8")) if body else None
+    except (UnicodeDecodeError, ValueError):
+        raise bad_request("The request body is not valid JSON.")
+    if not isinstance(doc, dict):
+        raise bad_request("The request body must be a JSON object.")
+    for name, kind in required.items():
+        # bool is an int in Python; the model's integers are never booleans.
+        if not isinstance(doc.get(name), kind) or isinstance(doc.get(name), bool):
+            raise bad_request("%s is a required member of type %s." % (name, kind.__name__), name)
+    return doc
+
+
+def revision_info(revision):
+    return {"creationTime": iso_ms(revision["creationTime"]), "description": revision["description"],
+            "revision": revision["revision"]}
 
 
 def with_token(payload, token):

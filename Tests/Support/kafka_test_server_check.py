@@ -48,7 +48,8 @@ SEED = [
 ]
 OPERATIONS = ["DescribeCluster", "DescribeClusterV2", "ListClustersV2", "ListNodes", "GetBootstrapBrokers",
               "RebootBroker", "DescribeClusterOperation", "DescribeClusterOperationV2", "ListClusterOperations",
-              "ListClusterOperationsV2"]
+              "ListClusterOperationsV2", "CreateCluster", "CreateConfiguration", "DescribeConfiguration",
+              "UpdateConfiguration", "ListConfigurationRevisions"]
 
 passed, failed = [], []
 raw_responses = []  # (operation, status, headers, body bytes) seen by botocore clients
@@ -653,6 +654,41 @@ def test_independent_signer():
           msg)
 
 
+def test_configurations_and_created_clusters():
+    c = client()
+    made = c.create_configuration(Name="audit", ServerProperties=b"auto.create.topics.enable=false\n")
+    check("CreateConfiguration starts at revision 1", made["LatestRevision"]["Revision"] == 1, made)
+    updated = c.update_configuration(Arn=made["Arn"], ServerProperties=b"auto.create.topics.enable=true\n")
+    check("UpdateConfiguration adds revision 2", updated["LatestRevision"]["Revision"] == 2, updated)
+    described = c.describe_configuration(Arn=made["Arn"])
+    check("DescribeConfiguration names the latest revision", described["LatestRevision"]["Revision"] == 2, described)
+    revisions = c.list_configuration_revisions(Arn=made["Arn"], MaxResults=1)
+    check("ListConfigurationRevisions pages oldest first", [r["Revision"] for r in revisions["Revisions"]] == [1]
+          and "NextToken" in revisions, revisions)
+    group = {"ClientSubnets": ["subnet-a", "subnet-b"], "InstanceType": "kafka.m5.large", "SecurityGroups": ["sg-a"]}
+    logging = {"BrokerLogs": {"CloudWatchLogs": {"Enabled": True, "LogGroup": "/msk/audit"}}}
+    arn = c.create_cluster(ClusterName="audited", KafkaVersion="3.5.1", NumberOfBrokerNodes=4, BrokerNodeGroupInfo=group,
+                           ConfigurationInfo={"Arn": made["Arn"], "Revision": 1}, LoggingInfo=logging)["ClusterArn"]
+    info = c.describe_cluster_v2(ClusterArn=arn)["ClusterInfo"]
+    check("a created cluster is ACTIVE", info["State"] == "ACTIVE", info)
+    provisioned = info["Provisioned"]
+    check("a created cluster answers its subnets, groups, logging and configuration",
+          provisioned["BrokerNodeGroupInfo"]["ClientSubnets"] == ["subnet-a", "subnet-b"]
+          and provisioned["BrokerNodeGroupInfo"]["SecurityGroups"] == ["sg-a"] and provisioned["LoggingInfo"] == logging
+          and provisioned["CurrentBrokerSoftwareInfo"]["ConfigurationArn"] == made["Arn"]
+          and provisioned["CurrentBrokerSoftwareInfo"]["ConfigurationRevision"] == 1, provisioned)
+    subnets = [n["BrokerNodeInfo"]["ClientSubnet"] for n in c.list_nodes(ClusterArn=arn)["NodeInfoList"]]
+    check("a created cluster's brokers sit in its subnets in turn", subnets == ["subnet-a", "subnet-b"] * 2, subnets)
+    plain = c.describe_cluster(ClusterArn=DEMO)["ClusterInfo"]["CurrentBrokerSoftwareInfo"]
+    check("a cluster on the default configuration names none", "ConfigurationArn" not in plain, plain)
+    ok, got, _ = expect_client_error(lambda: c.create_cluster(
+        ClusterName="stale", KafkaVersion="3.5.1", NumberOfBrokerNodes=2, BrokerNodeGroupInfo=group,
+        ConfigurationInfo={"Arn": made["Arn"], "Revision": 3}), "BadRequestException", 400)
+    check("CreateCluster refuses a revision the configuration lacks", ok, got)
+    ok, got, _ = expect_client_error(lambda: c.describe_configuration(Arn=made["Arn"] + "x"), "NotFoundException", 404)
+    check("DescribeConfiguration of an unknown ARN is NotFoundException", ok, got)
+
+
 def test_wire_format():
     """Every raw body botocore received, walked against the model."""
     model = client().meta.service_model
@@ -704,7 +740,8 @@ def main():
         BASE = "http://127.0.0.1:%d" % PORT
         tests = [test_routes_match_model, test_describe_cluster, test_list_clusters, test_list_nodes_and_pagination,
                  test_bootstrap_brokers, test_not_found, test_reboot_lifecycle, test_reboot_validation,
-                 test_signatures, test_independent_signer, test_faults, test_recording_and_reset, test_wire_format]
+                 test_signatures, test_independent_signer, test_faults, test_recording_and_reset,
+                 test_configurations_and_created_clusters, test_wire_format]
         for t in tests:
             try:
                 t()

@@ -64,7 +64,7 @@ public func waitUntil(_ what: String, timeout: Duration = .seconds(10), interval
 }
 
 /// The package's root folder.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
 /// The path of a file in Tests/Support.

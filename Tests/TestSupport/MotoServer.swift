@@ -39,7 +39,14 @@ public final class MotoServer: Sendable {
 
     /// Runs Tests/Support/moto_seed.py through the proxy.
     public func seedMetrics() async throws {
-        try await ChildProcess.run("python3", [supportFile("moto_seed.py"), url, accessKeyID, secretAccessKey]).check()
+        try await runScript("moto_seed.py")
+    }
+
+    /// Runs the Tests/Support script `name` as `name URL ACCESS_KEY_ID SECRET_ACCESS_KEY ARGUMENTS...`,
+    /// so what it does to moto goes through the proxy, signed; returns what it printed.
+    @discardableResult
+    public func runScript(_ name: String, _ arguments: [String] = []) async throws -> String {
+        try await ChildProcess.run("python3", [supportFile(name), url, accessKeyID, secretAccessKey] + arguments).check()
     }
 
     /// One request as the proxy saw it.
