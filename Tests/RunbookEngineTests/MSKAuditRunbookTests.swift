@@ -56,10 +56,12 @@ struct MSKAuditRunbookTests {
         try await run("ensure-alarms", ["cluster_arn=\(cluster.arn)", "topic_arn=\(cluster.topicARN)"] + more, dryRun: dryRun)
     }
 
-    /// Each check's status in the closing table: passed, finding or skipped.
+    /// Each check's status in the closing table the run showed (`summary_table`): passed,
+    /// skipped, or the finding's severity.
     func table(_ record: RunRecord) -> [String: String] {
-        let rows = record.events(.stepFinished).last { $0.name == "Summary" }?.result?.tableValue?.array ?? []
-        return Dictionary(rows.compactMap { row in row["check"].stringValue.map { ($0, row["status"].stringValue ?? "") } }) { $1 }
+        let shown = record.events(.table).last { $0.name == "Audit" }
+        #expect(shown?.columns == ["check", "status", "detail"])
+        return Dictionary((shown?.rows ?? []).compactMap { row in row.count == 3 ? (row[0], row[1]) : nil }) { $1 }
     }
 
     func codes(_ record: RunRecord) -> [String] { record.events(.finding).compactMap(\.code).sorted() }
@@ -121,7 +123,7 @@ struct MSKAuditRunbookTests {
         #expect(found == bad.findings)
         let statuses = table(record)
         #expect(statuses.keys.sorted() == Self.allChecks.sorted(), "\(statuses)")
-        for code in bad.findings.keys { #expect(statuses[code] == "finding", "\(code): \(statuses)") }
+        for (code, severity) in bad.findings { #expect(statuses[code] == severity.uppercased(), "\(code): \(statuses)") }
     }
 
     /// moto answers DescribeAlarmsForMetric with every alarm on the metric, whatever the dimensions;

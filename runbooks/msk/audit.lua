@@ -275,11 +275,11 @@ Each check ends as passed, as a finding with its code, or as skipped when it doe
     end)
 
     return step("Summary", function()
-      log.info(("%-24s %-8s %s"):format("check", "status", "detail"))
+      local shown = {}
       for _, row in ipairs(rows) do
-        local status = row.status == "finding" and row.severity:upper() or row.status
-        log.info(("%-24s %-8s %s"):format(row.check, status, row.detail))
+        shown[#shown + 1] = { row.check, row.status == "finding" and row.severity:upper() or row.status, row.detail }
       end
+      summary_table { title = "Audit", columns = { "check", "status", "detail" }, rows = shown }
       return rows
     end)
   end,

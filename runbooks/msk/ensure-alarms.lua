@@ -92,20 +92,24 @@ the exact PutMetricAlarm requests and sends none.]],
     end
 
     return step("Put the missing alarms", function()
-      local put, unchanged = {}, 0
+      local put, unchanged, rows = {}, 0, {}
       for _, alarm in ipairs(wanted) do
         local diff = differences(alarm, existing[alarm.AlarmName])
         if #diff == 0 then
           unchanged = unchanged + 1
+          rows[#rows + 1] = { alarm.AlarmName, alarm.Threshold, "unchanged" }
         else
           local answer = aws.cloudwatch.put_metric_alarm(alarm)
-          log.info(("%s %s (%s)"):format(answer.planned and "would put" or "put", alarm.AlarmName, table.concat(diff, ", ")))
+          local action = answer.planned and "would put" or "put"
+          log.info(("%s %s (%s)"):format(action, alarm.AlarmName, table.concat(diff, ", ")))
           put[#put + 1] = { alarm = alarm.AlarmName, why = table.concat(diff, ", ") }
+          rows[#rows + 1] = { alarm.AlarmName, alarm.Threshold, ("%s (%s)"):format(action, table.concat(diff, ", ")) }
         end
       end
       if #put == 0 then
         log.info(("nothing to change: all %d alarms exist as wanted"):format(unchanged))
       end
+      summary_table { title = "Alarms", columns = { "alarm", "threshold", "action" }, rows = rows }
       return { put = put, unchanged = unchanged, planned = run.dry_run }
     end)
   end,
