@@ -74,6 +74,11 @@ public struct Arguments: Sendable {
     /// A table, empty when absent.
     public func table(_ name: String) -> LuaTable { value(name)?.tableValue ?? LuaTable() }
 
+    /// Every argument by name, option-table fields among them: what a test stubs a call by.
+    var named: LuaValue {
+        .table(LuaTable(fields: Dictionary(entries.map { (LuaValue.string($0.name), $0.value) }) { $1 }))
+    }
+
     private func undeclared(_ name: String, _ what: String) -> LuaHostError {
         LuaHostError("internal error: argument '\(name)' is not declared as \(what)")
     }
