@@ -44,6 +44,9 @@ extension RunbookCLI {
         @Flag(help: "Print the journal's JSON lines on stdout instead of the human view.")
         var json = false
 
+        @Option(help: ArgumentHelp("Save every AWS answer and probe result, in order and redacted, for stub.replay in a test.", valueName: "file.json"))
+        var record: String?
+
         @Option(help: ArgumentHelp("Stop the run after this many seconds (default: the runbook's limits.timeout, else 3600).", valueName: "seconds"))
         var timeout: Double?
 
@@ -88,9 +91,19 @@ extension RunbookCLI {
                 }
             }
 
+            var recording: CallRecording?
+            if let record {
+                do { recording = try CallRecording(path: record) } catch {
+                    discardJournal()
+                    throw fail(error)
+                }
+                request.interceptor = recording
+            }
+
             let signals = cancelOnSignals(request.cancellation)
             let result = await catalog.engine.run(request, sinks: sinks)
             signals.forEach { $0.cancel() }
+            do { try recording?.finish() } catch { throw fail(error) }
 
             if result.runbook == nil {
                 // Refused before it started (bad parameters, a broken file): no run, no new journal.
