@@ -10,7 +10,7 @@ import Synchronization
 /// The file is a JSON object, `{ "version": 1, "calls": [...] }`; each call is
 /// `{ "client", "operation", "input", "response" }` (AWS, boto3's names) or
 /// `{ "kind", "arguments", "response" }` (probes), where `response` is the answer or
-/// `{ "error": { "code", "message", "status" } }`.
+/// `{ "error": { "code", "message", "status", "request_id" } }`.
 public final class CallRecording: CallInterceptor {
     /// The largest recording `stub.replay` reads: recordings are answers, not data sets.
     public static let sizeLimit = 16 << 20
@@ -43,9 +43,11 @@ public final class CallRecording: CallInterceptor {
             calls.withLock { $0.append(.table(entry)) }
             return result
         } catch let error as AWSServiceError {
-            entry.fields["response"] = ["error": [
+            var answer = LuaTable(fields: [
                 "code": .string(error.code), "message": call.redact(.string(error.message)), "status": .integer(Int64(error.status)),
-            ]]
+            ])
+            if let id = error.requestID { answer.fields["request_id"] = .string(id) }
+            entry.fields["response"] = ["error": .table(answer)]
             calls.withLock { $0.append(.table(entry)) }
             throw error
         } catch {

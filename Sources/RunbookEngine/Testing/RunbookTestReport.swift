@@ -26,17 +26,24 @@ public struct RunbookTestCase: Sendable, Encodable, Equatable {
         self.file = file
         self.name = name
         self.passed = passed
-        self.message = message
+        self.message = message.map { Self.restoringPath(of: file, in: $0) }
     }
 
     /// A test's result as testing.lua returns it.
     init(file: String, result: LuaTable) {
         func text(_ key: String) -> String? { result.fields[.string(key)]?.stringValue }
         self.init(file: file, name: text("name") ?? "?", passed: result.fields["ok"]?.boolValue == true, message: text("message"))
-        location = text("location")
+        location = text("location").map { Self.restoringPath(of: file, in: $0) }
         assertion = text("assertion")
         expected = text("expected")
         actual = text("actual")
+    }
+
+    /// `text` with the test file's path whole: Lua keeps the last 56 characters of a longer
+    /// chunk name behind `...` (LUA_IDSIZE), and a position is only useful if it names the file.
+    static func restoringPath(of file: String, in text: String) -> String {
+        guard file.utf8.count > 59 else { return text }
+        return text.replacingAll("..." + String(decoding: file.utf8.suffix(56), as: UTF8.self), with: file)
     }
 }
 

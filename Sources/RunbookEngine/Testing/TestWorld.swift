@@ -74,7 +74,7 @@ final class TestWorld: CallInterceptor {
         }
     }
 
-    /// Answers call `id`: `{ result = value }`, `{ error = { code, message, status } }` (an AWS
+    /// Answers call `id`: `{ result = value }`, `{ error = { code, message, status, request_id } }` (an AWS
     /// call fails as the service's error answer would), or `{ refuse = text }`.
     func reply(_ id: Int64, _ response: LuaTable) throws {
         guard let (call, reply) = state.withLock({ $0.pending.removeValue(forKey: id) }) else {
@@ -89,7 +89,7 @@ final class TestWorld: CallInterceptor {
                 let status = error.fields["status"]?.intValue.map(Int.init) ?? 400
                 reply.resume(throwing: AWSServiceError(service: call.service, operation: call.operation,
                                                        code: error.fields["code"]?.stringValue ?? "HTTP\(status)",
-                                                       message: message, status: status, requestID: nil))
+                                                       message: message, status: status, requestID: error.fields["request_id"]?.stringValue))
             case .probe:
                 reply.resume(throwing: LuaHostError(message))
             }

@@ -1,0 +1,161 @@
+import Foundation
+import RunbookEngine
+import Testing
+
+/// `runbook test` in process: test files in busted's words against runbooks whose only world is
+/// the test's stubs.
+struct RunbookTestRunnerTests {
+    static let arn = "arn:aws:kafka:us-east-1:123456789012:cluster/demo/abcd-1"
+
+    /// A runbook that reads a cluster (hand-written kafka module and the model's aws module),
+    /// probes a broker and reports what it saw as findings.
+    static let runbook = """
+        return runbook { name = "t.world", version = "1.0.0", description = "reads and probes",
+          params = { arn = { type = "string", default = "\(arn)" }, host = { type = "string", default = "b-1" } },
+          run = function(p)
+            local ok, cluster = pcall(kafka.describe_cluster, p.arn)
+            finding { severity = "info", summary = ok and cluster.clusterInfo.state or cluster }
+            local ok2, model = pcall(aws.kafka.describe_cluster, { ClusterArn = p.arn })
+            finding { severity = "info", summary = ok2 and model.clusterInfo.state or model }
+            local tcp = probe.tcp { host = p.host, port = 9094 }
+            finding { severity = "info", summary = "tcp " .. tostring(tcp.ok) .. " " .. tostring(tcp.reason) }
+            local reboot = kafka.reboot_broker(p.arn, { "1" })
+            finding { severity = "info", summary = "planned " .. tostring(reboot.planned) }
+          end }
+        """
+
+    /// Runs `test` (a test file's text) with ``runbook`` beside it.
+    func runTests(_ test: String) async throws -> (report: RunbookTestReport, file: String) {
+        let folder = RunbookFolder()
+        defer { folder.remove() }
+        folder.write("world.lua", Self.runbook)
+        let file = folder.write("tests/world_test.lua", test)
+        let catalog = RunbookCatalog(directories: [folder.path], engine: try Engine(.offline))
+        return (await RunbookTestRunner(catalog: catalog).run([file]), file)
+    }
+
+    static let stubs = """
+        stub.aws("kafka", "describe_cluster", { ClusterArn = "\(arn)" }, { clusterInfo = { state = "ACTIVE" } })
+        stub.probe("tcp", { host = "b-1", port = 9094 }, { ok = true, host = "b-1", port = 9094 })
+        """
+
+    @Test func aPassingFileReportsEveryTestAndADryRunPlansWithoutAskingTheStubs() async throws {
+        let (report, _) = try await runTests("""
+            describe("world", function()
+              before_each(function()
+            \(Self.stubs)
+              end)
+              it("reads and probes", function()
+                local result = run_runbook("t.world", {}, { dry_run = true })
+                assert.are.equal("ok", result.status)
+                assert.are.equal(0, result.exit_code)
+                assert.are.same({ "ACTIVE", "ACTIVE", "tcp true nil", "planned true" },
+                  { result.findings[1].summary, result.findings[2].summary, result.findings[3].summary, result.findings[4].summary })
+                assert.are.equal("RebootBroker", result.planned[1].operation)
+                assert.are.same({ "describe_cluster", "describe_cluster" }, { result.calls[1].operation, result.calls[2].operation })
+                assert.are.equal("tcp", result.calls[3].kind)
+                assert.are.equal(3, #result.calls)
+              end)
+              it("has busted's other words", function()
+                assert.is_true(true)
+                assert.is_false(false)
+                assert.is_nil(nil)
+                assert.are_not.equal(1, 2)
+                assert.matches("^arn:", "arn:x")
+                assert.has_error(function() error("boom") end, "boom")
+              end)
+            end)
+            """)
+        #expect(report.failed == 0, "\(report.text)")
+        #expect(report.passed == 2)
+        #expect(report.text.hasSuffix("2 passed, 0 failed\n"))
+    }
+
+    @Test func aFailedAssertionNamesTheTestTheAssertionBothValuesAndItsLine() async throws {
+        let (report, file) = try await runTests("""
+            describe("suite", function()
+              it("compares", function()
+                local answer = { state = "ACTIVE" }
+                assert.are.same({ state = "FAILED" }, answer)
+              end)
+            end)
+            """)
+        let failure = try #require(report.tests.first)
+        #expect(!failure.passed)
+        #expect(failure.name == "suite › compares")
+        #expect(failure.assertion == "assert.are.same")
+        #expect(failure.expected == #"{ state = "FAILED" }"#)
+        #expect(failure.actual == #"{ state = "ACTIVE" }"#)
+        #expect(failure.location == "\(file):4")
+        #expect(report.text.contains("✗ \(file) › suite › compares\n    \(file):4: assert.are.same: values differ"))
+        #expect(report.text.hasSuffix("0 passed, 1 failed\n"))
+    }
+
+    @Test func anUnstubbedCallFailsItsTestNamingTheCallAndItsArguments() async throws {
+        let (report, file) = try await runTests("""
+            it("forgets the probe", function()
+              stub.aws("kafka", "describe_cluster", nil, { clusterInfo = { state = "ACTIVE" } })
+              local result = run_runbook("t.world", { host = "b-9" }, { dry_run = true })
+            end)
+            """)
+        let failure = try #require(report.tests.first)
+        #expect(!failure.passed)
+        #expect(failure.location == "\(file):3")
+        #expect(failure.message == #"unstubbed call: probe tcp { host = "b-9", options = { host = "b-9", port = 9094, timeout = 3.0 }, port = 9094, timeout = 3.0 }"#,
+                "\(report.text)")
+    }
+
+    @Test func stubsMatchByTableAndByFunctionTheLatestFirst() async throws {
+        let (report, _) = try await runTests("""
+            it("matches", function()
+            \(Self.stubs)
+              stub.probe("tcp", { host = "b-2" }, { ok = false, reason = "refused" })
+              stub.probe("tcp", function(arguments) return arguments.host == "b-3" end, { ok = false, reason = "timed_out" })
+              for host, expected in pairs { ["b-1"] = "tcp true nil", ["b-2"] = "tcp false refused", ["b-3"] = "tcp false timed_out" } do
+                local result = run_runbook("t.world", { host = host }, { dry_run = true })
+                assert.are.equal(expected, result.findings[3].summary)
+              end
+              stub.aws("kafka", "describe_cluster", function(input) return input.ClusterArn == "arn:other" end, { clusterInfo = { state = "X" } })
+              assert.are.equal("ACTIVE", run_runbook("t.world", {}, { dry_run = true }).findings[1].summary)
+            end)
+            """)
+        #expect(report.failed == 0, "\(report.text)")
+    }
+
+    @Test func anAWSErrorStubReachesTheRunbookAsTheServiceErrorWould() async throws {
+        let (report, _) = try await runTests("""
+            it("fails like AWS", function()
+            \(Self.stubs)
+              stub.aws("kafka", "describe_cluster", nil, { error = { code = "NotFoundException", message = "Cluster not found", status = 404 } })
+              local result = run_runbook("t.world", {}, { dry_run = true })
+              assert.matches("/world.lua:4: kafka.describe_cluster: kafka.DescribeCluster: NotFoundException: Cluster not found %(HTTP 404%)$",
+                result.findings[1].summary)
+              assert.matches("/world.lua:6: aws.call: kafka.DescribeCluster: NotFoundException: Cluster not found %(HTTP 404%)$",
+                result.findings[2].summary)
+            end)
+            """)
+        #expect(report.failed == 0, "\(report.text)")
+    }
+
+    @Test func jsonGivesTheSameResultsAsData() async throws {
+        let (report, file) = try await runTests("""
+            it("passes", function() assert.is_true(true) end)
+            it("fails", function() assert.are.equal("a", "b") end)
+            """)
+        let decoded = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+        #expect(decoded["passed"] as? Int == 1)
+        #expect(decoded["failed"] as? Int == 1)
+        let tests = try #require(decoded["tests"] as? [[String: Any]])
+        #expect(tests.map { $0["name"] as? String } == ["passes", "fails"])
+        #expect(tests[1]["expected"] as? String == #""a""#)
+        #expect(tests[1]["actual"] as? String == #""b""#)
+        #expect(tests[1]["location"] as? String == "\(file):2")
+    }
+
+    @Test func aTestFileThatDoesNotLoadIsOneFailureNamingIt() async throws {
+        let (report, file) = try await runTests("it('x', function() end")
+        #expect(report.tests.count == 1)
+        #expect(report.tests.first?.name == "(the file)")
+        #expect(report.tests.first?.message?.contains(file) == true)
+    }
+}
