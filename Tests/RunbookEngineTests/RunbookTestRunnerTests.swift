@@ -101,7 +101,7 @@ struct RunbookTestRunnerTests {
         let failure = try #require(report.tests.first)
         #expect(!failure.passed)
         #expect(failure.location == "\(file):3")
-        #expect(failure.message == #"unstubbed call: probe tcp { host = "b-9", options = { host = "b-9", port = 9094, timeout = 3.0 }, port = 9094, timeout = 3.0 }"#,
+        #expect(failure.message == #"unstubbed call: probe tcp { host = "b-9", port = 9094, timeout = 3.0 }"#,
                 "\(report.text)")
     }
 
@@ -150,6 +150,63 @@ struct RunbookTestRunnerTests {
         #expect(tests[1]["expected"] as? String == #""a""#)
         #expect(tests[1]["actual"] as? String == #""b""#)
         #expect(tests[1]["location"] as? String == "\(file):2")
+    }
+
+    @Test func aStubWhoseMatchFailsFailsItsTestNamingTheCall() async throws {
+        let (report, _) = try await runTests("""
+            it("breaks", function()
+            \(Self.stubs)
+              stub.probe("tcp", function(arguments) error("no idea") end, { ok = true })
+              run_runbook("t.world", {}, { dry_run = true })
+            end)
+            """)
+        let failure = try #require(report.tests.first)
+        #expect(!failure.passed)
+        #expect(failure.message?.hasPrefix("a stub for probe tcp { host = \"b-1\", port = 9094, timeout = 3.0 } failed: ") == true,
+                "\(report.text)")
+        #expect(failure.message?.contains("no idea") == true)
+    }
+
+    @Test func aRecordingThatIsNotOneIsRefusedNamingTheFile() async throws {
+        let folder = RunbookFolder()
+        defer { folder.remove() }
+        folder.write("tests/not-json.json", "{ calls: ")
+        folder.write("tests/not-calls.json", #"{ "calls": [ { "client": "kafka" } ] }"#)
+        folder.write("tests/huge.json", String(repeating: " ", count: CallRecording.sizeLimit + 1))
+        let file = folder.write("tests/replay_test.lua", """
+            it("not json", function() stub.replay("not-json.json") end)
+            it("not calls", function() stub.replay("not-calls.json") end)
+            it("huge", function() stub.replay("huge.json") end)
+            it("missing", function() stub.replay("missing.json") end)
+            """)
+        let catalog = RunbookCatalog(directories: [folder.path], engine: try Engine(.offline))
+        let report = await RunbookTestRunner(catalog: catalog).run([file])
+        let messages = report.tests.map { $0.message ?? "" }
+        #expect(report.failed == 4)
+        #expect(messages[0].contains("not-json.json is not valid JSON"), "\(messages[0])")
+        #expect(messages[1].contains("not-calls.json is not a recording"), "\(messages[1])")
+        #expect(messages[2].contains("huge.json is larger than 16 MiB"), "\(messages[2])")
+        #expect(messages[3].contains("no recording at"), "\(messages[3])")
+        #expect(report.tests.map(\.location) == (1...4).map { "\(file):\($0)" })
+    }
+
+    /// Behind the stubs, the offline engine's transport refuses: a run without them sends nothing.
+    @Test func theOfflineEngineSendsNothingEvenWithoutStubs() async throws {
+        let folder = RunbookFolder()
+        defer { folder.remove() }
+        let file = folder.write("r.lua", runbookSource(#"return kafka.describe_cluster("arn:aws:kafka:us-east-1:1:cluster/x/y")"#))
+        let recorder = JournalRecorder()
+        let result = await (try Engine(.offline)).run(RunRequest(file: file), sinks: [recorder])
+        #expect(result.status == .failed)
+        #expect(recorder.events.filter { $0.event == .call }.map(\.error) == ["setup failed"])
+        let finished = try #require(recorder.events.last { $0.event == .runFinished })
+        #expect(finished.error?.contains("runbook test sends nothing") == true, "\(finished.error ?? "")")
+    }
+
+    @Test func testNamesAreShownAsTextOnATerminal() async throws {
+        let (report, _) = try await runTests(#"it("red \27[31m name", function() assert.is_true(false) end)"#)
+        #expect(!report.text.contains("\u{1b}"))
+        #expect(report.text.contains(#"red \x1b[31m name"#))
     }
 
     @Test func aTestFileThatDoesNotLoadIsOneFailureNamingIt() async throws {

@@ -106,11 +106,12 @@ struct ModuleInstaller: Sendable {
                                   context: context)
             let services = self.services
             let kind = CallIdentity.probeKind(module: plan.service, function: function.name)
+            let optionTables = Set(parameters.filter { if case .options = $0.type { true } else { false } }.map(\.name))
             return LuaHostFunction(plan.qualified) { call in
                 try context.requireRunning()
                 let arguments = try ArgumentChecker.check(call, parameters, variadic: variadic, revealSecrets: true)
                 var prepared = try prepare(arguments, services)
-                if prepared.identity == nil { prepared.identity = .probe(kind: kind, arguments: arguments.named) }
+                if prepared.identity == nil { prepared.identity = .probe(kind: kind, arguments: arguments.named(omitting: optionTables)) }
                 return gate.pass(prepared, task: call.task)
             }
         case .dispatch(let prepare):

@@ -53,7 +53,7 @@ private func modelInput(_ arguments: Arguments, body: LuaValue?) -> LuaValue {
         guard let name = key.stringValue else { continue }
         input.fields[.string(name.prefix(1).uppercased() + name.dropFirst())] = value
     }
-    for (key, value) in arguments.named.tableValue?.fields ?? [:] {
+    for (key, value) in arguments.named(omitting: []).tableValue?.fields ?? [:] {
         // An option table's fields are among the arguments already; a list is a member.
         guard let name = key.stringValue, value.tableValue.map({ $0.fields.isEmpty && !$0.array.isEmpty }) ?? true else { continue }
         input.fields[.string(pascalCase(name))] = value
