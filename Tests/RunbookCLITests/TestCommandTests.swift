@@ -126,6 +126,30 @@ struct TestCommandTests {
     }
 }
 
+/// `--record` shares the rules of the run's other outputs.
+struct RecordOptionTests {
+    @Test func aRecordingPathThatIsTheJournalOrTheReportIsRefusedAndARefusedRunLeavesNone() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/hello.lua", """
+            return runbook { name = "t.hello", version = "1.0.0", description = "d", run = function() end }
+            """)
+        for clash in [["--journal", "same.json"], ["--report", "same.json"]] {
+            let output = try await cli.run(["run", "t.hello", "--record", "same.json"] + clash)
+            #expect(output.status == 2)
+            #expect(output.stderr.contains("--record is same.json, which the run also writes its journal or report to"))
+            #expect(!FileManager.default.fileExists(atPath: cli.home + "/same.json"))
+        }
+        let refused = try await cli.run("run", "t.hello", "--param", "nope=1", "--record", "refused.json")
+        #expect(refused.status == 2)
+        #expect(!FileManager.default.fileExists(atPath: cli.home + "/refused.json"))
+        let ran = try await cli.run("run", "t.hello", "--record", "empty.json")
+        #expect(ran.status == 0)
+        let recording = try String(contentsOfFile: cli.home + "/empty.json", encoding: .utf8)
+        #expect(recording.contains(#""version" : 1"#), "\(recording)")
+    }
+}
+
 /// `text` as a Lua string literal.
 private func luaString(_ text: String) -> String {
     "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
