@@ -74,10 +74,14 @@ struct TestCommandTests {
         let calls = try #require(recording["calls"] as? [[String: Any]])
         #expect(calls.compactMap { $0["operation"] as? String }.prefix(4)
             == ["describe_cluster", "list_cluster_operations", "list_nodes", "reboot_broker"])
-        // The stand-in's error for a cluster it lacks, recorded as it came.
+        // A real probe's result, then the stand-in's error for a cluster it lacks, recorded as they came.
         cli.write("runbooks/missing.lua", """
             return runbook { name = "t.missing", version = "1.0.0", description = "d",
-              run = function() kafka.describe_cluster("arn:aws:kafka:us-east-1:123456789012:cluster/missing/0-1") end }
+              run = function()
+                local tcp = probe.tcp { host = "127.0.0.1", port = \(server.port) }
+                finding { severity = "info", summary = "tcp " .. tostring(tcp.ok) }
+                kafka.describe_cluster("arn:aws:kafka:us-east-1:123456789012:cluster/missing/0-1")
+              end }
             """)
         let missing = try await cli.run(environment: Self.awsEnvironment(port: server.port),
                                         ["run", "t.missing", "--record", "missing.json", "--json"])
@@ -96,6 +100,8 @@ struct TestCommandTests {
             it("replays the error as it came", function()
               stub.replay("../../missing.json")
               local result = run_runbook("t.missing")
+              assert.are.equal("tcp true", result.findings[1].summary)
+              assert.are.equal("tcp", result.calls[1].kind)
               assert.are.equal(\(luaString(liveError)), result.error)
             end)
             """)
