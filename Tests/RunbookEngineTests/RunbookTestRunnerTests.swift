@@ -209,6 +209,59 @@ struct RunbookTestRunnerTests {
         #expect(report.text.contains(#"red \x1b[31m name"#))
     }
 
+    /// Lua keeps only the last 56 characters of a long chunk name (`...s/world_test.lua:4`), so
+    /// failures once named a test file nobody could open.
+    @Test func aLongTestFilePathIsNamedWholeInFailures() async throws {
+        let folder = RunbookFolder()
+        defer { folder.remove() }
+        let file = folder.write(String(repeating: "deeply-nested-folder/", count: 4) + "tests/long_test.lua", """
+            it("fails", function()
+              assert.is_true(false)
+            end)
+            it("raises", function() error("plain") end)
+            """)
+        #expect(file.utf8.count > 100)
+        let report = await RunbookTestRunner(catalog: RunbookCatalog(directories: [folder.path], engine: try Engine(.offline))).run([file])
+        #expect(report.tests.map(\.location) == ["\(file):2", "\(file):4"])
+        #expect(report.tests.first?.message == "expected true")
+        #expect(report.tests.last?.message == "\(file):4: plain")
+    }
+
+    /// `assert.is_true(false)` once raised "attempt to concatenate a boolean value" instead of failing.
+    @Test func everyAssertionFailsWithItsOwnNameAndValues() async throws {
+        let (report, _) = try await runTests("""
+            it("is_true", function() assert.is_true(false) end)
+            it("is_false", function() assert.is_false(true) end)
+            it("is_nil", function() assert.is_nil(1) end)
+            it("is_not_nil", function() assert.is_not_nil(nil) end)
+            it("truthy", function() assert.truthy(nil) end)
+            it("falsy", function() assert.falsy(1) end)
+            it("equal", function() assert.are.equal(1, 2) end)
+            it("same", function() assert.are.same({ 1 }, { 2 }) end)
+            it("are_not.equal", function() assert.are_not.equal(1, 1) end)
+            it("are_not.same", function() assert.are_not.same({ 1 }, { 1 }) end)
+            it("matches", function() assert.matches("^x", "y") end)
+            it("has_error", function() assert.has_error(function() end) end)
+            it("has_error message", function() assert.has_error(function() error("a") end, "b") end)
+            it("has_no_error", function() assert.has_no_error(function() error("a") end) end)
+            it("assert", function() assert(false, "plain assert") end)
+            """)
+        let expected: [(String, String?, String?)] = [
+            ("assert.is_true", "true", "false"), ("assert.is_false", "false", "true"), ("assert.is_nil", "nil", "1"),
+            ("assert.is_not_nil", nil, nil), ("assert.truthy", "true", "nil"), ("assert.falsy", "false", "1"),
+            ("assert.are.equal", "1", "2"), ("assert.are.same", "{ 1 }", "{ 2 }"), ("assert.are_not.equal", "1", "1"),
+            ("assert.are_not.same", "{ 1 }", "{ 1 }"), ("assert.matches", #""^x""#, #""y""#), ("assert.has_error", nil, nil),
+            ("assert.has_error", #""b""#, #""a""#), ("assert.has_no_error", "nil", nil), ("assert", nil, nil),
+        ]
+        #expect(report.failed == expected.count, "\(report.text)")
+        for (test, (assertion, wanted, got)) in zip(report.tests, expected) {
+            #expect(test.assertion == assertion, "\(test.name): \(test.message ?? "")")
+            #expect(test.expected == wanted, "\(test.name)")
+            #expect(test.location?.hasSuffix(":\(report.tests.firstIndex(of: test).map { $0 + 1 } ?? 0)") == true, "\(test.name)")
+            if let got { #expect(test.actual == got, "\(test.name)") }
+        }
+    }
+
     @Test func aTestFileThatDoesNotLoadIsOneFailureNamingIt() async throws {
         let (report, file) = try await runTests("it('x', function() end")
         #expect(report.tests.count == 1)

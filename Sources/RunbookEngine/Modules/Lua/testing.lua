@@ -111,7 +111,7 @@ assert.are_equal, assert.are_same, assert.are_not_equal, assert.are_not_same = p
 
 local function is(name, test, wanted)
   assert[name] = function(actual, message)
-    if not test(actual) then fail("assert." .. name, message or ("expected " .. wanted), wanted, actual, true) end
+    if not test(actual) then fail("assert." .. name, message or ("expected " .. tostring(wanted)), wanted, actual, true) end
   end
 end
 is("is_true", function(v) return v == true end, true)
