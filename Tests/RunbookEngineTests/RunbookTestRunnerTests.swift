@@ -1,3 +1,4 @@
+import AWSKit
 import Foundation
 import RunbookEngine
 import Testing
@@ -260,6 +261,18 @@ struct RunbookTestRunnerTests {
             #expect(test.location?.hasSuffix(":\(report.tests.firstIndex(of: test).map { $0 + 1 } ?? 0)") == true, "\(test.name)")
             if let got { #expect(test.actual == got, "\(test.name)") }
         }
+    }
+
+    @Test func aStubOfAnOperationTheModelLacksNamesTheNearestOnes() async throws {
+        let (report, file) = try await runTests("""
+            it("misspells", function() stub.aws("kafka", "describe_clusters", nil, {}) end)
+            it("no client", function() stub.aws("kafkaa", "describe_cluster", nil, {}) end)
+            """)
+        #expect(report.tests.map(\.message) == [
+            "\(file):1: stub.aws: kafka has no operation describe_clusters (did you mean describe_cluster, describe_cluster_v2, "
+                + "describe_cluster_operation, describe_cluster_operation_v2?)",
+            "\(file):2: stub.aws: no AWS client kafkaa (clients: \(AWSServiceModel.services.joined(separator: ", ")))",
+        ])
     }
 
     @Test func aTestFileThatDoesNotLoadIsOneFailureNamingIt() async throws {

@@ -1,3 +1,4 @@
+import AWSKit
 import Foundation
 public import LuaKit
 
@@ -100,6 +101,18 @@ private final class Runs {
                 throw LuaHostError("internal error: an answer needs a call id and a table")
             }
             try world(try call.value(1)).reply(id, response)
+            return .none
+        }, in: host)
+        // A misspelt operation would only show as an unstubbed call: name the real ones at once.
+        lua.set("check_aws", LuaHostFunction("stub.aws") { call in
+            let (client, method) = (try call.string(1, "client"), try call.string(2, "operation"))
+            guard AWSServiceModel.services.contains(client) else {
+                throw LuaHostError("no AWS client \(client) (clients: \(AWSServiceModel.services.joined(separator: ", ")))")
+            }
+            let model = try AWSServiceModel.load(client)
+            guard AWSModelCall.operation(method, of: model) != nil else {
+                throw LuaHostError("\(client) has no operation \(method)\(AWSModelCall.suggestion(for: method, in: model))")
+            }
             return .none
         }, in: host)
         lua.set("read_recording", LuaHostFunction("stub.replay") { [folder] call in

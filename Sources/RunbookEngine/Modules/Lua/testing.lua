@@ -218,6 +218,8 @@ local stub = {}
 function stub.aws(client, operation, match, response)
   check_string("stub.aws", 1, client)
   check_string("stub.aws", 2, operation)
+  local known, problem = G.pcall(host.check_aws, client, operation)
+  if not known then error(bare(problem), 2) end
   if match ~= nil and type(match) ~= "table" and type(match) ~= "function" then
     error("stub.aws: bad argument #3 (match): expected a table, a function or nil, got " .. type(match), 2)
   end
