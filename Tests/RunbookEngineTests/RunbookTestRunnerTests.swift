@@ -263,15 +263,18 @@ struct RunbookTestRunnerTests {
         }
     }
 
-    @Test func aStubOfAnOperationTheModelLacksNamesTheNearestOnes() async throws {
+    @Test func aStubOfAnOperationOrKindThatDoesNotExistNamesTheRealOnes() async throws {
         let (report, file) = try await runTests("""
             it("misspells", function() stub.aws("kafka", "describe_clusters", nil, {}) end)
             it("no client", function() stub.aws("kafkaa", "describe_cluster", nil, {}) end)
+            it("no kind", function() stub.probe("zk.status", nil, {}) end)
             """)
         #expect(report.tests.map(\.message) == [
             "\(file):1: stub.aws: kafka has no operation describe_clusters (did you mean describe_cluster, describe_cluster_v2, "
                 + "describe_cluster_operation, describe_cluster_operation_v2?)",
             "\(file):2: stub.aws: no AWS client kafkaa (clients: \(AWSServiceModel.services.joined(separator: ", ")))",
+            "\(file):3: stub.probe: no probe kind zk.status (kinds: metrics_scrape, tcp, dns, tls, http, zk_status, zk_children, "
+                + "kafka_api_versions, kafka_metadata)",
         ])
     }
 

@@ -115,6 +115,12 @@ private final class Runs {
             }
             return .none
         }, in: host)
+        let kinds = probeKinds(catalog.engine.modules)
+        lua.set("check_probe", LuaHostFunction("stub.probe") { call in
+            let kind = try call.string(1, "kind")
+            guard kinds.contains(kind) else { throw LuaHostError("no probe kind \(kind) (kinds: \(kinds.joined(separator: ", ")))") }
+            return .none
+        }, in: host)
         lua.set("read_recording", LuaHostFunction("stub.replay") { [folder] call in
             let path = try call.string(1, "file")
             return .values([.table(LuaTable(array: try CallRecording.calls(at: path.hasPrefix("/") ? path : "\(folder)/\(path)")))])
@@ -152,6 +158,16 @@ private final class Runs {
         worlds.values.forEach { $0.close() }
         cancellations.forEach { $0.cancel() }
         for task in tasks { await task.value }
+    }
+}
+
+/// The kinds `stub.probe` answers: every primitive of a module that is not an AWS service's.
+private func probeKinds(_ modules: [LuaModule]) -> [String] {
+    modules.filter { $0.awsService == nil }.flatMap { module in
+        module.functions.compactMap { function -> String? in
+            guard case .primitive = function.body, let name = module.name else { return nil }
+            return CallIdentity.probeKind(module: name, function: function.name)
+        }
     }
 }
 

@@ -233,6 +233,8 @@ end
 -- `kafka_metadata`, `kafka_api_versions`, `metrics_scrape`.
 function stub.probe(kind, match, result)
   check_string("stub.probe", 1, kind)
+  local known, problem = G.pcall(host.check_probe, kind)
+  if not known then error(bare(problem), 2) end
   if match ~= nil and type(match) ~= "table" and type(match) ~= "function" then
     error("stub.probe: bad argument #2 (match): expected a table, a function or nil, got " .. type(match), 2)
   end
