@@ -278,6 +278,31 @@ struct RunbookTestRunnerTests {
         ])
     }
 
+    @Test func aRunThatWaitsOnItsStubsEndsAtTheTestsTimeout() async throws {
+        let folder = RunbookFolder()
+        defer { folder.remove() }
+        folder.write("poll.lua", runbookSource("""
+            while true do
+              if kafka.describe_cluster("arn:x").clusterInfo.state == "ACTIVE" then return end
+              sleep(0.05)
+            end
+            """, name: "t.poll"))
+        let file = folder.write("tests/poll_test.lua", """
+            it("gives up", function()
+              stub.aws("kafka", "describe_cluster", nil, { clusterInfo = { state = "UPDATING" } })
+              local result = run_runbook("t.poll", {}, { timeout = 0.3 })
+              assert.are.equal("stopped", result.status)
+              assert.are.equal(3, result.exit_code)
+              assert.has_error(function() run_runbook("t.poll", {}, { timeout = 0 }) end,
+                "run_runbook: timeout must be from 0.001 to 604800 seconds")
+            end)
+            """)
+        let started = ContinuousClock.now
+        let report = await RunbookTestRunner(catalog: RunbookCatalog(directories: [folder.path], engine: try Engine(.offline))).run([file])
+        #expect(report.failed == 0, "\(report.text)")
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
     @Test func aTestFileThatDoesNotLoadIsOneFailureNamingIt() async throws {
         let (report, file) = try await runTests("it('x', function() end")
         #expect(report.tests.count == 1)

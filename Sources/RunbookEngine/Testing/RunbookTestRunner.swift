@@ -89,8 +89,13 @@ private final class Runs {
 
     func install(in host: LuaReference, lua: LuaState) {
         lua.set("start_run", LuaHostFunction("run_runbook") { [self] call in
-            .values([.integer(try start(name: try call.string(1, "name"), params: try call.optionalTable(2, "params"),
-                                        dryRun: try call.value(3).boolValue ?? false))])
+            let options = try call.optionalTable(3, "options")
+            let timeout = options.fields["timeout"]?.doubleValue
+            if let timeout, !RunbookLimits.timeoutRange.contains(timeout) {
+                throw LuaHostError("timeout must be from \(RunbookLimits.timeoutRange.lowerBound) to \(Int(RunbookLimits.timeoutRange.upperBound)) seconds")
+            }
+            return .values([.integer(try start(name: try call.string(1, "name"), params: try call.optionalTable(2, "params"),
+                                               dryRun: options.fields["dry_run"]?.boolValue ?? false, timeout: timeout))])
         }, in: host)
         lua.set("next_event", LuaHostFunction("run_runbook") { [self] call in
             let world = try world(try call.value(1))
@@ -133,12 +138,13 @@ private final class Runs {
     }
 
     /// Starts `name` with `params` against a fresh world; its events come through ``TestWorld/next()``.
-    private func start(name: String, params: LuaTable, dryRun: Bool) throws -> Int64 {
+    private func start(name: String, params: LuaTable, dryRun: Bool, timeout: Double?) throws -> Int64 {
         let file = try files[name] ?? catalog.resolve(name)
         files[name] = file
         let world = TestWorld()
         var request = RunRequest(file: file)
         request.dryRun = dryRun
+        request.timeout = timeout
         request.paramValues = params
         request.interceptor = world
         let id = Int64(worlds.count + 1)

@@ -310,7 +310,7 @@ function env.run_runbook(name, params, options)
   check_string("run_runbook", 1, name)
   if params ~= nil and type(params) ~= "table" then error("run_runbook: bad argument #2 (params): expected a table, got " .. type(params), 2) end
   if options ~= nil and type(options) ~= "table" then error("run_runbook: bad argument #3 (options): expected a table, got " .. type(options), 2) end
-  local ok, handle = G.pcall(host.start_run, name, params or {}, (options and options.dry_run) and true or false)
+  local ok, handle = G.pcall(host.start_run, name, params or {}, options or {})
   if not ok then error(bare(handle), 2) end
   local calls, problems = {}, {}
   while true do
