@@ -13,9 +13,11 @@ build: setup
 demo: build
 	bash scripts/demo.sh
 
+# The Swift suites, then the runbooks' own tests (runbook test: stubs only, no network).
 test: setup
 	swift build --build-tests
 	swift test --skip-build
+	"$$(swift build --show-bin-path)/runbook" test runbooks
 
 bench: setup
 	bash Benchmarks/run.sh

@@ -72,6 +72,7 @@ let package = Package(
                 .embedInCode("Modules/Lua/kafka.lua"),
                 .embedInCode("Modules/Lua/aws.lua"),
                 .embedInCode("Modules/Lua/cloudwatch.lua"),
+                .embedInCode("Modules/Lua/testing.lua"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -20,6 +20,12 @@ public struct RunRequest: Sendable {
     public var runID = RunID.make()
     /// Stops the run from another thread (the CLI cancels it on SIGINT and SIGTERM).
     public var cancellation = LuaCancellation()
+    /// Parameter values as data, in place of a params file (`run_runbook` in a test);
+    /// command-line values win over them.
+    public var paramValues: LuaTable?
+    /// Answers or watches every call the run sends: a test's stubs, `--record`. A mutating
+    /// call in a dry run is planned and never reaches it.
+    public var interceptor: (any CallInterceptor)?
 
     /// A request to run the runbook in `file`.
     public init(file: String) { self.file = file }
@@ -151,12 +157,12 @@ public struct Engine: Sendable {
     /// Runs a runbook. Never throws: every problem becomes the result's status, and
     /// once the run has started, a `run_finished` event in the journal.
     public func run(_ request: RunRequest, sinks: [any JournalSink]) async -> RunResult {
-        let context = RunContext(journal: nil, dryRun: request.dryRun)
+        let context = RunContext(journal: nil, dryRun: request.dryRun, interceptor: request.interceptor)
         let loaded: LoadedRunbook
         let params: LuaTable
         do {
             loaded = try RunbookLoader.load(file: request.file, context: context, installer: installer)
-            let file = try request.paramsFile.map(Self.readParamsFile)
+            let file = try request.paramsFile.map(Self.readParamsFile) ?? request.paramValues.map(LuaValue.table)
             params = try ParamBinder.bind(loaded.runbook.params, arguments: request.arguments, file: file)
         } catch {
             let message = (error as? RunbookError)?.description ?? "\(error)"

@@ -1,4 +1,5 @@
 import Foundation
+public import LuaKit
 import Synchronization
 
 /// Fans a run's events out to its sinks, from any thread, one event at a time.
@@ -25,6 +26,11 @@ public final class Journal: Sendable {
     public func addSecrets(_ secrets: [String]) {
         guard !secrets.isEmpty else { return }
         redactor.withLock { $0 = $0.adding(secrets) }
+    }
+
+    /// `value` with every secret the journal knows so far masked, as its events are.
+    public func redact(_ value: LuaValue) -> LuaValue {
+        redactor.withLock { $0 }.redact(value)
     }
 
     /// Records an event of `kind`, filled in by `fill`.

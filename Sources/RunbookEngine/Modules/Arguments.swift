@@ -74,6 +74,12 @@ public struct Arguments: Sendable {
     /// A table, empty when absent.
     public func table(_ name: String) -> LuaTable { value(name)?.tableValue ?? LuaTable() }
 
+    /// Every argument by name, what a test stubs a call by; an option table's fields stand
+    /// for it, so `omitting` names the option tables.
+    func named(omitting: Set<String>) -> LuaValue {
+        .table(LuaTable(fields: Dictionary(entries.filter { !omitting.contains($0.name) }.map { (LuaValue.string($0.name), $0.value) }) { $1 }))
+    }
+
     private func undeclared(_ name: String, _ what: String) -> LuaHostError {
         LuaHostError("internal error: argument '\(name)' is not declared as \(what)")
     }

@@ -105,9 +105,13 @@ struct ModuleInstaller: Sendable {
             let gate = DryRunGate(service: plan.service, operation: function.operation ?? function.name, effect: function.effect,
                                   context: context)
             let services = self.services
+            let kind = CallIdentity.probeKind(module: plan.service, function: function.name)
+            let optionTables = Set(parameters.filter { if case .options = $0.type { true } else { false } }.map(\.name))
             return LuaHostFunction(plan.qualified) { call in
                 try context.requireRunning()
-                let prepared = try prepare(try ArgumentChecker.check(call, parameters, variadic: variadic, revealSecrets: true), services)
+                let arguments = try ArgumentChecker.check(call, parameters, variadic: variadic, revealSecrets: true)
+                var prepared = try prepare(arguments, services)
+                if prepared.identity == nil { prepared.identity = .probe(kind: kind, arguments: arguments.named(omitting: optionTables)) }
                 return gate.pass(prepared, task: call.task)
             }
         case .dispatch(let prepare):
@@ -144,6 +148,7 @@ struct DryRunGate {
         let step = context.currentStep(of: task)
         let journal = context.journal
         let configurationFailures = context.configurationFailures
+        let interceptor = context.interceptor
         let (service, operation, effect) = (service, operation, effect)
         journal?.addSecrets(prepared.secrets)
         // One journal line per attempt; a primitive that reports no attempts gets one line
@@ -187,8 +192,18 @@ struct DryRunGate {
                             durationMs: milliseconds(since: started), retryAfterMs: nil)
             }
             do {
-                let result = try await prepared.send(reporter)
-                journal?.addSecrets(result.secrets)
+                @Sendable func send() async throws -> PrimitiveResult {
+                    let result = try await prepared.send(reporter)
+                    journal?.addSecrets(result.secrets)
+                    return result
+                }
+                let result = if let interceptor {
+                    try await interceptor.answer(InterceptedCall(
+                        identity: prepared.identity ?? .probe(kind: operation, arguments: prepared.request), service: service,
+                        operation: operation, send: send, redact: { journal?.redact($0) ?? $0 }))
+                } else {
+                    try await send()
+                }
                 if !reported.withLock({ $0 }) { record(planned: false, whole(result.requestID, nil)) }
                 return [result.value]
             } catch {

@@ -15,6 +15,8 @@ public struct PreparedCall: Sendable {
     /// Values in ``request`` the journal must mask (an AWS input's `sensitive` members), learned
     /// as secrets of the run before the request is recorded.
     public var secrets: [String] = []
+    /// What the call is in a test's stub names; nil leaves it to the module installer.
+    public var identity: CallIdentity?
 
     /// A prepared call; `planned` is returned by dry runs of mutating primitives.
     public init(

@@ -15,6 +15,8 @@ final class RunContext {
 
     var journal: Journal?
     let dryRun: Bool
+    /// Answers or watches every call the dry-run gate sends (a test's stubs, a recording).
+    let interceptor: (any CallInterceptor)?
     var phase = Phase.loading
     /// `file:line` of the `runbook { ... }` call, for metadata errors.
     var definitionLocation: String?
@@ -32,9 +34,10 @@ final class RunContext {
     private(set) var findings = 0
     private(set) var plannedActions = 0
 
-    init(journal: Journal?, dryRun: Bool) {
+    init(journal: Journal?, dryRun: Bool, interceptor: (any CallInterceptor)? = nil) {
         self.journal = journal
         self.dryRun = dryRun
+        self.interceptor = interceptor
     }
 
     func requireRunning() throws {

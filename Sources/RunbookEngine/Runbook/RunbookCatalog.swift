@@ -32,6 +32,16 @@ public struct RunbookCatalog: Sendable {
     /// Every `.lua` file under `paths` (files as given, folders searched recursively),
     /// sorted. Runbook tests (`*_test.lua`) and `fixtures` folders are not runbooks.
     public static func luaFiles(under paths: [String]) -> [String] {
+        files(under: paths) { $0.hasSuffix(".lua") && !$0.hasSuffix("_test.lua") }
+    }
+
+    /// Runbook tests: every `*_test.lua` under `paths` (files as given, folders searched
+    /// recursively, `fixtures` folders skipped), sorted.
+    public static func testFiles(under paths: [String]) -> [String] {
+        files(under: paths) { $0.hasSuffix("_test.lua") }
+    }
+
+    private static func files(under paths: [String], _ wanted: (String) -> Bool) -> [String] {
         var files: [String] = []
         let manager = FileManager.default
         for path in paths {
@@ -45,7 +55,7 @@ public struct RunbookCatalog: Sendable {
             while let relative = walker.nextObject() as? String {
                 let components = relative.split(separator: "/")
                 if components.contains(where: { $0 == "fixtures" || $0.hasPrefix(".") }) { continue }
-                if relative.hasSuffix(".lua"), !relative.hasSuffix("_test.lua") {
+                if wanted(relative) {
                     files.append(path == "." ? relative : "\(path)/\(relative)")
                 }
             }

@@ -44,6 +44,9 @@ extension RunbookCLI {
         @Flag(help: "Print the journal's JSON lines on stdout instead of the human view.")
         var json = false
 
+        @Option(help: ArgumentHelp("Save every AWS answer and probe result, in order and redacted, for stub.replay in a test.", valueName: "file.json"))
+        var record: String?
+
         @Option(help: ArgumentHelp("Stop the run after this many seconds (default: the runbook's limits.timeout, else 3600).", valueName: "seconds"))
         var timeout: Double?
 
@@ -68,6 +71,16 @@ extension RunbookCLI {
             if let report, samePath(report, journalPath) {
                 throw fail(RunbookError(.invalid, "--report and --journal are both \(report)", hint: "the report would overwrite the journal; give them different paths"))
             }
+            if let record, samePath(record, journalPath) || report.map({ samePath(record, $0) }) == true {
+                throw fail(RunbookError(.invalid, "--record is \(record), which the run also writes its journal or report to",
+                                        hint: "give the recording a path of its own"))
+            }
+            var recording: CallRecording?
+            if let record {
+                do { recording = try CallRecording(path: record) } catch { throw fail(error) }
+                request.interceptor = recording
+            }
+            func discardRecording() { if let record { try? FileManager.default.removeItem(atPath: record) } }
             // Only a journal this run creates is removed when the run is refused: an existing one
             // passed with --journal is appended to, never lost.
             let journalExisted = FileManager.default.fileExists(atPath: journalPath)
@@ -75,7 +88,10 @@ extension RunbookCLI {
             var sinks: [any JournalSink] = []
             do {
                 sinks.append(try JournalFile(path: journalPath))
-            } catch let error as RunbookError { throw fail(error) }
+            } catch let error as RunbookError {
+                discardRecording()
+                throw fail(error)
+            }
             if json {
                 sinks.append(JournalFile(descriptor: STDOUT_FILENO, name: "standard output"))
             } else {
@@ -84,6 +100,7 @@ extension RunbookCLI {
             if let report {
                 do { sinks.append(try MarkdownReport(path: report)) } catch let error as RunbookError {
                     discardJournal()
+                    discardRecording()
                     throw fail(error)
                 }
             }
@@ -91,13 +108,14 @@ extension RunbookCLI {
             let signals = cancelOnSignals(request.cancellation)
             let result = await catalog.engine.run(request, sinks: sinks)
             signals.forEach { $0.cancel() }
-
             if result.runbook == nil {
                 // Refused before it started (bad parameters, a broken file): no run, no new journal.
                 discardJournal()
+                discardRecording()
                 standardError("runbook: error: \(result.message ?? "invalid run")\n")
                 throw ExitCode(result.exit.rawValue)
             }
+            do { try recording?.finish() } catch { throw fail(error) }
             if result.exit == .usage {
                 // A configuration problem found mid-run (no region, no credentials): say it where errors go.
                 standardError("runbook: error: \(result.message ?? "cannot run")\n")

@@ -102,6 +102,7 @@ enum AWSModelCall {
             return result
         }
         prepared.secrets = sensitiveInput
+        prepared.identity = .aws(client: clientName, method: method, input: .table(input))
         return DispatchedCall(service: model.service, operation: operation, effect: effect, prepared: prepared)
     }
 

@@ -22,7 +22,7 @@ extension ModuleFunction {
             if !request.body.isEmpty {
                 shown.fields["body"] = (try? JSONDecoder().decode(LuaValue.self, from: Data(request.body))) ?? .string(request.bodyText)
             }
-            return PreparedCall(request: .table(shown), planned: planned(request)) { reporter in
+            var prepared = PreparedCall(request: .table(shown), planned: planned(request)) { reporter in
                 let client = try services.aws(service)
                 let response = try await client.send(request) { attempt in
                     reporter.attempt(CallAttempt(
@@ -38,8 +38,27 @@ extension ModuleFunction {
                     throw LuaHostError("\(client.service).\(request.operation): the answer is \(error) (request id \(response.requestID ?? "none"))")
                 }
             }
+            prepared.identity = .aws(client: service.serviceID.lowercased(), method: name, input: modelInput(arguments, body: shown.fields["body"]))
+            return prepared
         }
     }
+}
+
+/// A hand-written operation's input as a test stubs it, near the model's member names: the
+/// JSON body's members with a capital first letter, and each scalar or list argument in
+/// PascalCase (`cluster_arn` is `ClusterArn`). Goes when kafka and cloudwatch use the models.
+private func modelInput(_ arguments: Arguments, body: LuaValue?) -> LuaValue {
+    var input = LuaTable()
+    for (key, value) in body?.tableValue?.fields ?? [:] {
+        guard let name = key.stringValue else { continue }
+        input.fields[.string(name.prefix(1).uppercased() + name.dropFirst())] = value
+    }
+    for (key, value) in arguments.named(omitting: []).tableValue?.fields ?? [:] {
+        // An option table's fields are among the arguments already; a list is a member.
+        guard let name = key.stringValue, value.tableValue.map({ $0.fields.isEmpty && !$0.array.isEmpty }) ?? true else { continue }
+        input.fields[.string(pascalCase(name))] = value
+    }
+    return .table(input)
 }
 
 func milliseconds(_ duration: Duration) -> Double {
