@@ -55,6 +55,10 @@ extension LuaModule {
         },
         .lua("brokers", effect: .read, parameters: [clusterArn], returns: .list(.record(KafkaBrokerRecord.self)),
              doc: "ListNodes, every page: one entry per broker, sorted by id.", example: #"for _, b in ipairs(kafka.brokers(p.cluster_arn)) do print(b.id) end"#),
+        .lua("cluster_arn", effect: .read, parameters: [.required("name", .string, "The cluster's name, as in an alarm's Cluster Name dimension")],
+             returns: .string,
+             doc: "ListClustersV2, every page: the ARN of the cluster with exactly this name; an error naming it when there is none.",
+             example: #"local arn = p.cluster_arn or kafka.cluster_arn(p.cluster_name)"#),
         .lua("wait_for_operation", effect: .read, parameters: [
             .required("operation", .either(.string, .table), "An operation ARN, or what `reboot_broker` returned"),
             .optional("options", .options([

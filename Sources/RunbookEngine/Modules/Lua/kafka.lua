@@ -25,6 +25,21 @@ function kafka.brokers(cluster_arn)
   return brokers
 end
 
+-- The ARN of the cluster named `name` (an alarm's Cluster Name dimension), from ListClustersV2,
+-- every page: names are unique in an account and region, so one exact match or an error.
+function kafka.cluster_arn(name)
+  if type(name) ~= "string" or name == "" then error("give cluster_arn or cluster_name", 2) end
+  local token
+  repeat
+    local page = kafka.list_clusters_v2 { name_filter = name, next_token = token }
+    for _, cluster in ipairs(page.clusterInfoList or {}) do
+      if cluster.clusterName == name then return cluster.clusterArn end
+    end
+    token = page.nextToken
+  until token == nil
+  error("kafka.cluster_arn: no MSK cluster named " .. name .. " in this account and region", 2)
+end
+
 -- Polls DescribeClusterOperation until the operation ends; returns its final info.
 -- A planned operation (a dry run's reboot) returns at once.
 function kafka.wait_for_operation(operation, options)
