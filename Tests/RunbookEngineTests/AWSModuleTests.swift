@@ -230,4 +230,26 @@ struct AWSModuleTests {
         #expect(text("client").contains("aws has no client ec3"), "\(text("client"))")
         #expect(text("paginate").contains("sts.GetCallerIdentity has no paginator"), "\(text("paginate"))")
     }
+
+    /// Defect: a `paginate = true` call journaled every page's attempts as the first page's
+    /// request, so pages could not be told apart. Each attempt now names its page and token.
+    @Test func eachPageOfAPaginatedCallIsJournaledWithItsToken() async throws {
+        let record = try await run("""
+            for i = 1, 3 do
+              aws.dynamodb.create_table{ TableName = "token-\(unique)-" .. i, BillingMode = "PAY_PER_REQUEST",
+                KeySchema = { { AttributeName = "id", KeyType = "HASH" } },
+                AttributeDefinitions = { { AttributeName = "id", AttributeType = "S" } } }
+            end
+            step("pages", function() return #aws.dynamodb.list_tables{ Limit = 1, paginate = true }.TableNames end)
+            """)
+        let pages = record.events(.call).filter { $0.operation == "ListTables" }
+        #expect(pages.count >= 4, "\(pages.count)")
+        #expect(pages.map(\.page) == Array(1...pages.count), "\(pages.map(\.page))")
+        #expect(pages.first?.pageToken == nil)
+        let tokens = pages.dropFirst().compactMap(\.pageToken)
+        #expect(tokens.count == pages.count - 1 && tokens.allSatisfy { $0.hasPrefix("ExclusiveStartTableName=\"") }, "\(tokens)")
+        #expect(Set(tokens).count == tokens.count)
+        let single = try await run("step('one', function() return #aws.dynamodb.list_tables{ Limit = 1 }.TableNames end)")
+        #expect(single.events(.call).allSatisfy { $0.page == nil && $0.pageToken == nil })
+    }
 }

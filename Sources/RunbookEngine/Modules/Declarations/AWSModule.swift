@@ -26,7 +26,7 @@ extension LuaModule {
         """, otherFields: "the clients: `aws.ec2`, `aws.sqs`, ...; each a table of operations by boto3 method name",
         functions: [
             .dispatching("call", effect: .mutate, parameters: [
-                .required("client", .string, "boto3's client name (`ec2`)"),
+                awsClient,
                 .required("operation", .string, "boto3's method name (`describe_vpcs`)"),
                 .optional("input", .table, "The input members by their model names; `paginate = true` merges every page"),
             ], returns: .table("the operation's answer, with the wire member names of the AWS API reference"),
@@ -39,6 +39,8 @@ extension LuaModule {
                 AWSServiceModel.services
             },
         ], source: String(decoding: PackageResources.aws_lua, as: UTF8.self))
+
+    private static let awsClient = Parameter.required("client", .string, "boto3's client name (`ec2`)")
 }
 
 /// Prepares `aws.call`: the model's operation, its class, the input by its shape and the exact request.
@@ -53,25 +55,32 @@ enum AWSModelCall {
         return byMethod[method]
     }
 
-    /// The operations nearest `method` by shared prefix, as a hint: ` (did you mean describe_vpcs?)`.
-    static func suggestion(for method: String, in model: AWSServiceModel) -> String {
-        let methods = model.operations.keys.map(BotocoreName.method(for:))
-        func shared(_ name: String) -> Int { zip(name, method).prefix { $0 == $1 }.count }
-        let best = methods.map(shared).max() ?? 0
-        guard best >= 4 else { return " (operations take boto3's snake_case names, such as describe_... and list_...)" }
-        let near = methods.filter { shared($0) == best }.sorted { ($0.count, $0) < ($1.count, $1) }.prefix(5)
+    /// The names nearest `name` by shared prefix, as a hint (` (did you mean describe_vpcs?)`), or
+    /// `otherwise` when none shares four characters.
+    static func suggestion(for name: String, among names: [String], otherwise: String) -> String {
+        func shared(_ candidate: String) -> Int { zip(candidate, name).prefix { $0 == $1 }.count }
+        let best = names.map(shared).max() ?? 0
+        guard best >= 4 else { return otherwise }
+        let near = names.filter { shared($0) == best }.sorted { ($0.count, $0) < ($1.count, $1) }.prefix(5)
         return " (did you mean \(near.joined(separator: ", "))?)"
+    }
+
+    /// The model of client `name`, or an error listing the clients.
+    static func model(_ name: String) throws -> AWSServiceModel {
+        guard AWSServiceModel.services.contains(name) else {
+            throw LuaHostError("aws has no client \(name) (clients: \(AWSServiceModel.services.joined(separator: ", ")))")
+        }
+        return try AWSServiceModel.load(name)
     }
 
     static func prepare(_ arguments: Arguments, services: ModuleServices) throws -> DispatchedCall {
         let clientName = try arguments.string("client")
-        guard AWSServiceModel.services.contains(clientName) else {
-            throw LuaHostError("aws has no client \(clientName) (clients: \(AWSServiceModel.services.joined(separator: ", ")))")
-        }
-        let model = try AWSServiceModel.load(clientName)
+        let model = try model(clientName)
         let method = try arguments.string("operation")
         guard let operation = Self.operation(method, of: model) else {
-            throw LuaHostError("aws.\(clientName) has no operation \(method)\(Self.suggestion(for: method, in: model))")
+            throw LuaHostError("aws.\(clientName) has no operation \(method)" + Self.suggestion(
+                for: method, among: model.operations.keys.map(BotocoreName.method(for:)),
+                otherwise: " (operations take boto3's snake_case names, such as describe_... and list_...)"))
         }
         var input = arguments.table("input")
         let paginate = input.fields.removeValue(forKey: "paginate")
@@ -79,30 +88,65 @@ enum AWSModelCall {
             throw LuaHostError("aws.\(clientName).\(method): paginate must be a boolean")
         }
         let pagination = paginate?.boolValue == true ? try AWSPagination(model: model, operation: operation) : nil
-        let (awsInput, sensitiveInput) = try AWSValue.input(.table(input), operation: operation, model: model)
-        let effect = Effect(AWSOperationClass.of(service: model.service, operation: operation))
-        let client = try services.aws(model: model)
-        let request = try client.request(operation: operation, input: awsInput)
-        var prepared = PreparedCall(request: shown(request)) { reporter in
-            @Sendable func report(_ attempt: AWSAttempt) {
-                reporter.attempt(CallAttempt(
-                    number: attempt.number, httpStatus: attempt.status, error: attempt.error, requestID: attempt.requestID,
-                    durationMs: milliseconds(attempt.duration), retryAfterMs: attempt.retryAfter.map(milliseconds)))
-            }
+        let call = try Target(model: model, operation: operation, input: input, services: services)
+        return call.dispatched { reporter in
             let answer = if let pagination {
-                try await pagination.all(awsInput) { page in
-                    try await client.send(operation: operation, input: page, onAttempt: report)
+                try await pagination.all(call.input) { page, number, token in
+                    try await call.client.send(operation: operation, input: page,
+                                               onAttempt: report(to: reporter, page: number, token: token))
                 }
             } else {
-                try await client.send(operation: operation, input: awsInput, onAttempt: report)
+                try await call.client.send(operation: operation, input: call.input, onAttempt: report(to: reporter))
             }
+            return call.result(answer)
+        }
+    }
+
+    /// One operation of a model with its input checked against the model and its exact request
+    /// built, without I/O: what `aws.call` and a waiter's poll share.
+    struct Target: Sendable {
+        let model: AWSServiceModel
+        let operation: String
+        let input: AWSValue
+        let client: AWSServiceClient
+        let request: AWSOperationRequest
+        private let sensitiveInput: [String]
+
+        init(model: AWSServiceModel, operation: String, input: LuaTable, services: ModuleServices) throws {
+            (self.model, self.operation) = (model, operation)
+            (self.input, sensitiveInput) = try AWSValue.input(.table(input), operation: operation, model: model)
+            client = try services.aws(model: model)
+            request = try client.request(operation: operation, input: self.input)
+        }
+
+        /// The call for the dry-run gate, classed by the operation's class; `target` is what the
+        /// journal says the call is for.
+        func dispatched(target: String? = nil, send: @escaping @Sendable (CallReporter) async throws -> PrimitiveResult) -> DispatchedCall {
+            var prepared = PreparedCall(request: AWSModelCall.shown(request), target: target, send: send)
+            prepared.secrets = sensitiveInput
+            let effect = Effect(AWSOperationClass.of(service: model.service, operation: operation))
+            return DispatchedCall(service: model.service, operation: operation, effect: effect, prepared: prepared)
+        }
+
+        /// What Lua gets for `answer` (wire names), its `sensitive` members masked from the journal.
+        func result(_ answer: AWSValue) -> PrimitiveResult {
             let value = answer.luaValue
             var result = PrimitiveResult(value)
             result.secrets = model.sensitiveValues(in: value, outputOf: operation)
             return result
         }
-        prepared.secrets = sensitiveInput
-        return DispatchedCall(service: model.service, operation: operation, effect: effect, prepared: prepared)
+    }
+
+    /// Journals each attempt of a send; a paginated call's attempts carry their page and its token.
+    static func report(to reporter: CallReporter, page: Int? = nil, token: String? = nil) -> @Sendable (AWSAttempt) -> Void {
+        { attempt in
+            var journaled = CallAttempt(
+                number: attempt.number, httpStatus: attempt.status, error: attempt.error, requestID: attempt.requestID,
+                durationMs: milliseconds(attempt.duration), retryAfterMs: attempt.retryAfter.map(milliseconds))
+            journaled.page = page
+            journaled.pageToken = token
+            reporter.attempt(journaled)
+        }
     }
 
     /// The request as the journal and a dry run's answer show it: method, path, query, the
