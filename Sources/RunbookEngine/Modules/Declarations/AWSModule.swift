@@ -22,8 +22,11 @@ extension LuaModule {
         name starts with Describe, List, Get, Head, BatchGet, Query, Scan, Search or Lookup and it is not on \
         a reviewed deny list (such as `sqs.ReceiveMessage`, which hides the messages it returns); everything \
         else is a mutate. In a dry run a read is sent, and a mutate returns \
-        `{ planned = true, request = ... }` with the exact request, unsent. A client's model loads at its first use.
-        """, otherFields: "the clients: `aws.ec2`, `aws.sqs`, ...; each a table of operations by boto3 method name",
+        `{ planned = true, request = ... }` with the exact request, unsent. A client's model loads at its first use. \
+        `aws.<client>.wait(name, input, options)` polls one of the model's waiters (`waiters-2.json`, named as \
+        boto3's `get_waiter` names them: `instance_running`, `table_exists`, `bucket_exists`) until an acceptor \
+        says success, as botocore's waiters do; `aws.<client>.waiters()` lists them.
+        """, otherFields: "the clients: `aws.ec2`, `aws.sqs`, ...; each a table of operations by boto3 method name, with `wait` and `waiters`",
         functions: [
             .dispatching("call", effect: .mutate, parameters: [
                 awsClient,
@@ -38,9 +41,35 @@ extension LuaModule {
                   example: "for _, name in ipairs(aws.clients()) do log.info(name) end") { _ in
                 AWSServiceModel.services
             },
+            .lua("wait", effect: .read, parameters: [
+                awsClient, awsWaiter, awsWaiterInput,
+                .optional("options", .options(AWSWaiterPoll.options), "How long to wait and how often to poll"),
+            ], returns: .table("the answer of the poll that succeeded, with wire member names (`{}` when the success was an error answer, as for `table_not_exists`); a dry run's planned poll returns `{ planned = true, ... }`"),
+            doc: """
+                Polls the waiter's operation until one of its acceptors, tried in order, says success (returns the \
+                answer) or failure (an error naming the acceptor), as botocore's `Waiter.wait` does; an error answer \
+                no acceptor expects ends the wait with that error. Each poll is a call in the journal. It never \
+                sleeps past its timeout, the step's timeout or the run's deadline: when the next poll cannot come \
+                in time it fails with the polls made and the last state seen. `aws.<client>.wait(name, input, options)` is this.
+                """,
+            example: #"aws.ec2.wait("instance_running", { InstanceIds = { id } }, { timeout = 120, interval = 2 })"#),
+            .dispatching("poll", effect: .read, parameters: [
+                awsClient, awsWaiter, awsWaiterInput, .optional("options", .options(AWSWaiterPoll.options), "As `wait` takes them"),
+            ], returns: .table("`state` (`success`, `failure` or `retry`; absent when no acceptor matched), `matched` (the acceptor), `observed` (what the waiter watches, as text), `answer` (the answer, wire names; absent for an error answer), and `interval` and `timeout` (the options, or the waiter's defaults)"),
+            doc: "Polls a waiter once: sends its operation and tries its acceptors on the answer. `wait` loops over it. An error answer no acceptor expects is an error.",
+            example: #"local poll = aws.poll("dynamodb", "table_exists", { TableName = "orders" })"#) { arguments, services in
+                try AWSWaiterPoll.prepare(arguments, services: services)
+            },
+            .pure("waiters", parameters: [awsClient], returns: .list(.string),
+                  doc: "The waiter names of a client, sorted; `aws.<client>.waiters()` is this.",
+                  example: "for _, name in ipairs(aws.ec2.waiters()) do log.info(name) end") { arguments in
+                try AWSModelCall.model(try arguments.string("client")).waitersByName.keys.sorted()
+            },
         ], source: String(decoding: PackageResources.aws_lua, as: UTF8.self))
 
     private static let awsClient = Parameter.required("client", .string, "boto3's client name (`ec2`)")
+    private static let awsWaiter = Parameter.required("waiter", .string, "boto3's waiter name (`instance_running`)")
+    private static let awsWaiterInput = Parameter.optional("input", .table, "The input of the waiter's operation, by its model names")
 }
 
 /// Prepares `aws.call`: the model's operation, its class, the input by its shape and the exact request.
