@@ -1,4 +1,5 @@
 import AWSKit
+import Foundation
 import Testing
 
 /// The JMESPath subset of waiter arguments. Each expected value below is what jmespath.py 1.1
@@ -125,5 +126,48 @@ struct JMESPathTests {
         var shallow = AWSValue.integer(1)
         for _ in 0..<20 { shallow = .list([shallow]) }
         #expect(try JMESPath("a == b").search(.structure([.init("a", shallow), .init("b", shallow)])) == .bool(true))
+    }
+}
+
+/// Known answers of jmespath.py for every committed waiter argument over documents shaped like
+/// the waiter operation's answers, some broken on purpose (Fixtures/jmespath-cases.json, written
+/// by scripts/gen-jmespath-cases).
+struct JMESPathKnownAnswerTests {
+    struct Cases: Decodable {
+        let jmespath: String
+        let cases: [Case]
+    }
+
+    struct Case: Decodable {
+        let expression: String
+        let document: String
+        /// JSON text; nil when jmespath.py raises its type error.
+        let result: String?
+    }
+
+    @Test func everyCommittedArgumentAgreesWithJMESPathPy() throws {
+        let file = (#filePath as NSString).deletingLastPathComponent + "/Fixtures/jmespath-cases.json"
+        let fixture = try JSONDecoder().decode(Cases.self, from: try Data(contentsOf: URL(fileURLWithPath: file)))
+        #expect(fixture.jmespath == "1.1.0")
+        #expect(fixture.cases.count > 600 && Set(fixture.cases.map(\.expression)).count == 63)
+        var disagreements: [String] = []
+        for c in fixture.cases {
+            let document = try JMESPath("`" + c.document + "`").search(.null)
+            let ours = Result { try JMESPath(c.expression).search(document) }
+            switch (ours, c.result) {
+            case (.success(let value), .some(let expected)):
+                let wanted = try JMESPath("`" + expected + "`").search(.null)
+                if !(try JMESPath.equal(value, wanted, in: c.expression)) {
+                    disagreements.append("\(c.expression) over \(c.document): \(value), jmespath.py \(expected)")
+                }
+            case (.failure, .none):
+                break
+            case (.success(let value), .none):
+                disagreements.append("\(c.expression) over \(c.document): \(value), jmespath.py raises")
+            case (.failure(let error), .some(let expected)):
+                disagreements.append("\(c.expression) over \(c.document): \(error), jmespath.py \(expected)")
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.count) of \(fixture.cases.count):\n\(disagreements.prefix(10).joined(separator: "\n"))")
     }
 }
