@@ -13,13 +13,15 @@ struct AWSModuleTests {
 
     let unique = UUID().uuidString.prefix(8).lowercased()
 
-    func run(_ body: String, params: String = "", arguments: [String] = [], dryRun: Bool = false) async throws -> RunRecord {
+    func run(
+        _ body: String, params: String = "", arguments: [String] = [], dryRun: Bool = false, timeout: Double? = nil
+    ) async throws -> RunRecord {
         let moto = try await Self.shared.get()
         let configuration = EngineConfiguration(aws: AWSSettings(region: "us-east-1", endpointURL: moto.url) { [moto] in
             AWSCredentials(accessKeyID: moto.accessKeyID, secretAccessKey: moto.secretAccessKey)
         })
         let record = try await RunbookEngineTests.run(runbookSource(body, params: params), arguments: arguments, dryRun: dryRun,
-                                                      configuration: configuration)
+                                                      timeout: timeout, configuration: configuration)
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         return record
     }
@@ -289,19 +291,25 @@ struct AWSModuleTests {
               aws.s3.create_bucket{ Bucket = name }
               aws.s3.wait("bucket_exists", { Bucket = name })
               aws.s3.wait("bucket_not_exists", { Bucket = name .. "-missing" })
+              local poll = aws.poll("s3", "bucket_exists", { Bucket = name })
               return {
+                poll = { state = poll.state, matched = poll.matched, observed = poll.observed, interval = poll.interval,
+                         timeout = poll.timeout },
                 missing = message(function()
                   return aws.s3.wait("bucket_exists", { Bucket = name .. "-missing" }, { timeout = 0.5, interval = 0.2 })
                 end),
               }
             end)
             """)
+        // botocore's defaults: the waiter's delay, and delay × maxAttempts in all.
+        #expect(lastResult(record)?["poll"] == ["state": "success", "matched": "HTTP status 200", "observed": "HTTP 200",
+                                                 "interval": 5.0, "timeout": 100.0])
         let missing = try #require(lastResult(record)?["missing"].stringValue)
         #expect(missing.contains("aws.s3.wait bucket_exists: not reached after "), "\(missing)")
         #expect(missing.contains(" polls in ") && missing.hasSuffix("s (last: 404 (HTTP 404))"), "\(missing)")
         let polls = record.events(.call).filter { $0.operation == "HeadBucket" }
-        #expect(polls.first?.httpStatus == 200 && polls.dropFirst().allSatisfy { $0.httpStatus == 404 }, "\(polls)")
-        #expect(polls.count >= 4, "\(polls.count)")
+        #expect(Array(polls.prefix(3).map(\.httpStatus)) == [200, 404, 200], "\(polls)")
+        #expect(polls.count >= 6 && polls.dropFirst(3).allSatisfy { $0.httpStatus == 404 }, "\(polls)")
     }
 
     /// instance_running's failure acceptors end the wait at the first poll that sees a terminated instance.
@@ -349,6 +357,21 @@ struct AWSModuleTests {
             #expect(wait.status == "timed_out", "\(wait)")
         }
         #expect(record.events(.call).filter { $0.operation == "HeadBucket" }.count >= 2)
+    }
+
+    /// The run's deadline bounds a wait as a step's does.
+    @Test func aWaitStopsBeforeTheRunsDeadline() async throws {
+        await untilThisProcessKeepsTime()
+        let record = try await run("""
+            step("wait", { continue_on_error = true }, function()
+              return aws.s3.wait("bucket_exists", { Bucket = "never-\(unique)" }, { interval = 1 })
+            end)
+            """, timeout: 3)
+        let wait = try #require(record.events(.stepFinished).first { $0.name == "wait" })
+        #expect(record.events(.runFinished).first?.status == "ok")
+        #expect(wait.status == "failed", "\(wait)")
+        #expect(wait.error?.contains("; the step's or the run's deadline comes before the next poll (last: 404 (HTTP 404))") == true,
+                "\(wait.error ?? "")")
     }
 
     @Test func unknownWaiterNamesAreErrorsListingNearNames() async throws {
