@@ -41,8 +41,8 @@ public struct JMESPath: Sendable, CustomStringConvertible {
         guard expression.utf8.count <= Self.maximumLength else {
             throw AWSError.invalidExpression(expression, reason: "longer than \(Self.maximumLength) bytes")
         }
-        var parser = Parser(tokens: try Lexer.tokens(of: expression, for: expression))
-        let root = try parser.parse(for: expression)
+        var parser = Parser(expression: expression, tokens: try Lexer.tokens(of: expression))
+        let root = try parser.parse()
         guard root.height <= Self.maximumDepth else {
             throw AWSError.invalidExpression(expression, reason: "nests deeper than \(Self.maximumDepth) levels")
         }
@@ -137,8 +137,8 @@ public struct JMESPath: Sendable, CustomStringConvertible {
     private static let projectionStop = 10
 
     enum Lexer {
-        static func tokens(of text: String, for expression: String) throws -> [Token] {
-            let chars = Array(text.unicodeScalars)
+        static func tokens(of expression: String) throws -> [Token] {
+            let chars = Array(expression.unicodeScalars)
             var tokens: [Token] = []
             var i = 0
             func fail(_ reason: String) -> AWSError { .invalidExpression(expression, reason: "\(reason) at offset \(i)") }
@@ -267,15 +267,14 @@ public struct JMESPath: Sendable, CustomStringConvertible {
 
     /// jmespath.py's `Parser`: a Pratt parser, each token with a prefix (`nud`) and an infix (`led`) rule.
     struct Parser {
+        let expression: String
         let tokens: [Token]
         var position = 0
         var depth = 0
-        var expression = ""
 
         var current: Token { tokens[min(position, tokens.count - 1)] }
 
-        mutating func parse(for expression: String) throws -> Node {
-            self.expression = expression
+        mutating func parse() throws -> Node {
             let node = try parse(0)
             guard current == .end else { throw fail("unexpected \(current) after the expression") }
             return node

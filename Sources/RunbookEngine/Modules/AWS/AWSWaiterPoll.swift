@@ -25,7 +25,7 @@ enum AWSWaiterPoll {
         }
         let options = arguments.table("options")
         let interval = options.fields["interval"]?.doubleValue ?? Double(waiter.delay)
-        let timeout = options.fields["timeout"]?.doubleValue ?? Double(waiter.delay * waiter.maxAttempts)
+        let timeout = options.fields["timeout"]?.doubleValue ?? Double(waiter.delay) * Double(waiter.maxAttempts)
         let call = try AWSModelCall.Target(model: model, operation: waiter.operation, input: arguments.table("input"),
                                            services: services)
         let label = "aws.\(clientName).wait \(name)"
