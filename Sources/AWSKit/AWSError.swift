@@ -27,6 +27,7 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidServiceModel(service: String, reason: String)
         case invalidInput(operation: String, reason: String)
         case invalidResponse(operation: String, reason: String)
+        case invalidExpression(expression: String, reason: String)
     }
 
     private let code: Code
@@ -173,6 +174,15 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         AWSError(.invalidResponse(operation: operation, reason: reason))
     }
 
+    /// A waiter's JMESPath argument cannot be parsed or evaluated (see ``JMESPath``).
+    ///
+    /// - Parameters:
+    ///   - expression: the expression, from the service model.
+    ///   - reason: what is wrong with it, or with the value it was given.
+    public static func invalidExpression(_ expression: String, reason: String) -> AWSError {
+        AWSError(.invalidExpression(expression: expression, reason: reason))
+    }
+
     /// A one-line explanation, safe to log: it names headers but never prints a value or a key.
     public var description: String {
         switch code {
@@ -222,6 +232,8 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(operation): invalid input: \(reason)"
         case .invalidResponse(let operation, let reason):
             "\(operation): the answer does not decode: \(reason)"
+        case .invalidExpression(let expression, let reason):
+            "JMESPath expression \(expression.debugDescription): \(reason)"
         }
     }
 }

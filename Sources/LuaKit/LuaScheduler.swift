@@ -253,6 +253,13 @@ public final class LuaScheduler {
         return passed
     }
 
+    /// Seconds on the monotonic clock every deadline uses, and `task`'s nearest deadline on it
+    /// (its innermost step's or the run's), nil when it has none.
+    public func clock(of task: LuaTaskID) -> (now: Double, deadline: Double?) {
+        let deadlines = [records[task.rawValue]?.limits.pointee.deadline, state.deadline].compactMap { $0 }.filter { $0 > 0 }
+        return (cluashim_monotonic(), deadlines.min())
+    }
+
     // MARK: Running
 
     /// Runs every task until `main` finishes or a limit stops the run, then ends the

@@ -18,13 +18,14 @@ struct CatalogCommandTests {
         #expect(validate.stdout.contains("1 valid, 0 invalid"))
     }
 
-    /// The runbooks the repository ships, luacheck included: msk.audit and msk.ensure-alarms among them.
+    /// The runbooks the repository ships, luacheck included: the whole MSK library.
     @Test func theShippedRunbooksValidateStrictly() async throws {
         let cli = CLI()
         defer { cli.remove() }
         let validate = try await cli.run("validate", "--strict", packageRoot + "/runbooks")
         #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
-        for name in ["msk.audit 1.0.0", "msk.ensure-alarms 1.0.0", "msk.high-cpu 1.0.0", "msk.reboot-broker 1.0.0"] {
+        for name in ["msk.audit 1.0.0", "msk.ensure-alarms 1.0.0", "msk.high-cpu 1.1.0", "msk.reboot-broker 1.1.0",
+                     "msk.broker-connectivity 1.0.0", "msk.zookeeper-status 1.0.0", "msk.storage 1.0.0", "msk.connectivity-test 1.0.0"] {
             #expect(validate.stdout.contains(name), "\(validate.stdout)")
         }
         #expect(validate.stdout.contains("0 invalid, 0 lint problems"), "\(validate.stdout)")

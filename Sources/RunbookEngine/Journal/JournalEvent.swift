@@ -66,6 +66,11 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     public var httpStatus: Int?
     /// The wait before the next attempt of a call, when it will be retried.
     public var retryAfterMs: Double?
+    /// The page of a paginated call an attempt asked for (1 for the first); the request
+    /// recorded is the first page's.
+    public var page: Int?
+    /// The input token of that page as sent, for pages after the first.
+    public var pageToken: String?
 
     // log and finding
     public var level: String?
@@ -104,6 +109,8 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case requestId = "request_id"
         case httpStatus = "http_status"
         case retryAfterMs = "retry_after_ms"
+        case page
+        case pageToken = "page_token"
         case level, message, severity, summary, detail, code, columns, rows
         case exitCode = "exit_code"
         case reason, traceback, findings

@@ -166,6 +166,8 @@ struct DryRunGate {
                 $0.httpStatus = attempt?.httpStatus
                 $0.durationMs = attempt?.durationMs
                 $0.retryAfterMs = attempt?.retryAfterMs
+                $0.page = attempt?.page
+                $0.pageToken = attempt?.pageToken
                 $0.requestId = attempt?.requestID
                 $0.error = attempt?.error
             }

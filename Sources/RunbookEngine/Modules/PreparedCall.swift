@@ -44,6 +44,10 @@ public struct CallAttempt: Sendable {
     public var durationMs: Double
     /// The wait before the next attempt, in milliseconds, when there will be one.
     public var retryAfterMs: Double?
+    /// Which page of a paginated call the attempt asked for, 1 for the first.
+    public var page: Int?
+    /// The page's input token as sent (`NextToken="abc"`), for pages after the first.
+    public var pageToken: String?
 
     /// An attempt with these parts.
     public init(number: Int, httpStatus: Int?, error: String?, requestID: String?, durationMs: Double, retryAfterMs: Double?) {

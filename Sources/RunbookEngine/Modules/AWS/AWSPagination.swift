@@ -26,11 +26,13 @@ struct AWSPagination {
         self.paginator = paginator
     }
 
-    /// Sends pages of `input` through `send` until the last, and merges them.
+    /// Sends pages of `input` through `send` until the last, and merges them. `send` also gets
+    /// the page's number (1 for the first) and, after the first, its input tokens as sent
+    /// (`NextToken="abc"`, at most 200 characters), so each page's attempts can be told apart.
     ///
     /// - Throws: what `send` throws; `LuaHostError` past ``maximumPages`` pages or when a page
     ///   repeats the previous page's token (which would never end).
-    func all(_ input: AWSValue, send: (AWSValue) async throws -> AWSValue) async throws -> AWSValue {
+    func all(_ input: AWSValue, send: (AWSValue, Int, String?) async throws -> AWSValue) async throws -> AWSValue {
         let outputShape = model.operations[operation]?.output?.shape
         let resultPaths = (paginator.resultKey ?? []).map { wirePath($0, shape: outputShape) }
         let tokenPaths = paginator.outputToken.map { alternatives in
@@ -41,8 +43,9 @@ struct AWSPagination {
         var merged: AWSValue?
         var collected = Array(repeating: [AWSValue](), count: resultPaths.count)
         var previous: [AWSValue]?
-        for _ in 0..<Self.maximumPages {
-            let page = try await send(.map(request))
+        var sentTokens: String?
+        for number in 1...Self.maximumPages {
+            let page = try await send(.map(request), number, sentTokens)
             if merged == nil { merged = page }
             for (index, path) in resultPaths.enumerated() {
                 if let items = Self.value(at: path, in: page)?.listValue { collected[index] += items }
@@ -63,6 +66,8 @@ struct AWSPagination {
             for (name, token) in zip(paginator.inputToken, next) {
                 request[name] = token == .null ? nil : token
             }
+            let shown = zip(paginator.inputToken, next).filter { $0.1 != .null }.map { "\($0)=\($1)" }.joined(separator: ", ")
+            sentTokens = shown.count > 200 ? String(shown.prefix(199)) + "…" : shown
         }
         throw LuaHostError("\(model.service).\(operation): more than \(Self.maximumPages) pages; "
             + "narrow the request (filters), or page it yourself with the token members")

@@ -22,11 +22,14 @@ extension LuaModule {
         name starts with Describe, List, Get, Head, BatchGet, Query, Scan, Search or Lookup and it is not on \
         a reviewed deny list (such as `sqs.ReceiveMessage`, which hides the messages it returns); everything \
         else is a mutate. In a dry run a read is sent, and a mutate returns \
-        `{ planned = true, request = ... }` with the exact request, unsent. A client's model loads at its first use.
-        """, otherFields: "the clients: `aws.ec2`, `aws.sqs`, ...; each a table of operations by boto3 method name",
+        `{ planned = true, request = ... }` with the exact request, unsent. A client's model loads at its first use. \
+        `aws.<client>.wait(name, input, options)` polls one of the model's waiters (`waiters-2.json`, named as \
+        boto3's `get_waiter` names them: `instance_running`, `table_exists`, `bucket_exists`) until an acceptor \
+        says success, as botocore's waiters do; `aws.<client>.waiters()` lists them.
+        """, otherFields: "the clients: `aws.ec2`, `aws.sqs`, ...; each a table of operations by boto3 method name, with `wait` and `waiters`",
         functions: [
             .dispatching("call", effect: .mutate, parameters: [
-                .required("client", .string, "boto3's client name (`ec2`)"),
+                awsClient,
                 .required("operation", .string, "boto3's method name (`describe_vpcs`)"),
                 .optional("input", .table, "The input members by their model names; `paginate = true` merges every page"),
             ], returns: .table("the operation's answer, with the wire member names of the AWS API reference"),
@@ -38,7 +41,35 @@ extension LuaModule {
                   example: "for _, name in ipairs(aws.clients()) do log.info(name) end") { _ in
                 AWSServiceModel.services
             },
+            .lua("wait", effect: .read, parameters: [
+                awsClient, awsWaiter, awsWaiterInput,
+                .optional("options", .options(AWSWaiterPoll.options), "How long to wait and how often to poll"),
+            ], returns: .table("the answer of the poll that succeeded, with wire member names (`{}` when the success was an error answer, as for `table_not_exists`); a dry run's planned poll returns `{ planned = true, ... }`"),
+            doc: """
+                Polls the waiter's operation until one of its acceptors, tried in order, says success (returns the \
+                answer) or failure (an error naming the acceptor), as botocore's `Waiter.wait` does; an error answer \
+                no acceptor expects ends the wait with that error. Each poll is a call in the journal. It never \
+                sleeps past its timeout, the step's timeout or the run's deadline: when the next poll cannot come \
+                in time it fails with the polls made and the last state seen. `aws.<client>.wait(name, input, options)` is this.
+                """,
+            example: #"aws.ec2.wait("instance_running", { InstanceIds = { id } }, { timeout = 120, interval = 2 })"#),
+            .dispatching("poll", effect: .read, parameters: [
+                awsClient, awsWaiter, awsWaiterInput, .optional("options", .options(AWSWaiterPoll.options), "As `wait` takes them"),
+            ], returns: .table("`state` (`success`, `failure` or `retry`; absent when no acceptor matched), `matched` (the acceptor), `observed` (what the waiter watches, as text), `answer` (the answer, wire names; absent for an error answer), and `interval` and `timeout` (the options, or the waiter's defaults)"),
+            doc: "Polls a waiter once: sends its operation and tries its acceptors on the answer. `wait` loops over it. An error answer no acceptor expects is an error.",
+            example: #"local poll = aws.poll("dynamodb", "table_exists", { TableName = "orders" })"#) { arguments, services in
+                try AWSWaiterPoll.prepare(arguments, services: services)
+            },
+            .pure("waiters", parameters: [awsClient], returns: .list(.string),
+                  doc: "The waiter names of a client, sorted; `aws.<client>.waiters()` is this.",
+                  example: "for _, name in ipairs(aws.ec2.waiters()) do log.info(name) end") { arguments in
+                try AWSModelCall.model(try arguments.string("client")).waitersByName.keys.sorted()
+            },
         ], source: String(decoding: PackageResources.aws_lua, as: UTF8.self))
+
+    private static let awsClient = Parameter.required("client", .string, "boto3's client name (`ec2`)")
+    private static let awsWaiter = Parameter.required("waiter", .string, "boto3's waiter name (`instance_running`)")
+    private static let awsWaiterInput = Parameter.optional("input", .table, "The input of the waiter's operation, by its model names")
 }
 
 /// Prepares `aws.call`: the model's operation, its class, the input by its shape and the exact request.
@@ -53,25 +84,36 @@ enum AWSModelCall {
         return byMethod[method]
     }
 
-    /// The operations nearest `method` by shared prefix, as a hint: ` (did you mean describe_vpcs?)`.
-    static func suggestion(for method: String, in model: AWSServiceModel) -> String {
-        let methods = model.operations.keys.map(BotocoreName.method(for:))
-        func shared(_ name: String) -> Int { zip(name, method).prefix { $0 == $1 }.count }
-        let best = methods.map(shared).max() ?? 0
-        guard best >= 4 else { return " (operations take boto3's snake_case names, such as describe_... and list_...)" }
-        let near = methods.filter { shared($0) == best }.sorted { ($0.count, $0) < ($1.count, $1) }.prefix(5)
+    /// The names nearest `name` by shared prefix, as a hint (` (did you mean describe_vpcs?)`), or
+    /// `otherwise` when none shares four characters.
+    static func suggestion(for name: String, among names: [String], otherwise: String) -> String {
+        func shared(_ candidate: String) -> Int { zip(candidate, name).prefix { $0 == $1 }.count }
+        let best = names.map(shared).max() ?? 0
+        guard best >= 4 else { return otherwise }
+        let near = names.filter { shared($0) == best }.sorted { ($0.count, $0) < ($1.count, $1) }.prefix(5)
         return " (did you mean \(near.joined(separator: ", "))?)"
+    }
+
+    /// The operations of `model` nearest `method`, as a hint for a misspelt operation.
+    static func suggestion(for method: String, in model: AWSServiceModel) -> String {
+        suggestion(for: method, among: model.operations.keys.map(BotocoreName.method(for:)),
+                   otherwise: " (operations take boto3's snake_case names, such as describe_... and list_...)")
+    }
+
+    /// The model of client `name`, or an error listing the clients.
+    static func model(_ name: String) throws -> AWSServiceModel {
+        guard AWSServiceModel.services.contains(name) else {
+            throw LuaHostError("aws has no client \(name) (clients: \(AWSServiceModel.services.joined(separator: ", ")))")
+        }
+        return try AWSServiceModel.load(name)
     }
 
     static func prepare(_ arguments: Arguments, services: ModuleServices) throws -> DispatchedCall {
         let clientName = try arguments.string("client")
-        guard AWSServiceModel.services.contains(clientName) else {
-            throw LuaHostError("aws has no client \(clientName) (clients: \(AWSServiceModel.services.joined(separator: ", ")))")
-        }
-        let model = try AWSServiceModel.load(clientName)
+        let model = try model(clientName)
         let method = try arguments.string("operation")
         guard let operation = Self.operation(method, of: model) else {
-            throw LuaHostError("aws.\(clientName) has no operation \(method)\(Self.suggestion(for: method, in: model))")
+            throw LuaHostError("aws.\(clientName) has no operation \(method)" + Self.suggestion(for: method, in: model))
         }
         var input = arguments.table("input")
         let paginate = input.fields.removeValue(forKey: "paginate")
@@ -79,31 +121,68 @@ enum AWSModelCall {
             throw LuaHostError("aws.\(clientName).\(method): paginate must be a boolean")
         }
         let pagination = paginate?.boolValue == true ? try AWSPagination(model: model, operation: operation) : nil
-        let (awsInput, sensitiveInput) = try AWSValue.input(.table(input), operation: operation, model: model)
-        let effect = Effect(AWSOperationClass.of(service: model.service, operation: operation))
-        let client = try services.aws(model: model)
-        let request = try client.request(operation: operation, input: awsInput)
-        var prepared = PreparedCall(request: shown(request)) { reporter in
-            @Sendable func report(_ attempt: AWSAttempt) {
-                reporter.attempt(CallAttempt(
-                    number: attempt.number, httpStatus: attempt.status, error: attempt.error, requestID: attempt.requestID,
-                    durationMs: milliseconds(attempt.duration), retryAfterMs: attempt.retryAfter.map(milliseconds)))
-            }
+        let call = try Target(model: model, operation: operation, input: input, services: services)
+        let identity = CallIdentity.aws(client: clientName, method: method, input: .table(input))
+        return call.dispatched(identity: identity) { reporter in
             let answer = if let pagination {
-                try await pagination.all(awsInput) { page in
-                    try await client.send(operation: operation, input: page, onAttempt: report)
+                try await pagination.all(call.input) { page, number, token in
+                    try await call.client.send(operation: operation, input: page,
+                                               onAttempt: report(to: reporter, page: number, token: token))
                 }
             } else {
-                try await client.send(operation: operation, input: awsInput, onAttempt: report)
+                try await call.client.send(operation: operation, input: call.input, onAttempt: report(to: reporter))
             }
+            return call.result(answer)
+        }
+    }
+
+    /// One operation of a model with its input checked against the model and its exact request
+    /// built, without I/O: what `aws.call` and a waiter's poll share.
+    struct Target: Sendable {
+        let model: AWSServiceModel
+        let operation: String
+        let input: AWSValue
+        let client: AWSServiceClient
+        let request: AWSOperationRequest
+        private let sensitiveInput: [String]
+
+        init(model: AWSServiceModel, operation: String, input: LuaTable, services: ModuleServices) throws {
+            (self.model, self.operation) = (model, operation)
+            (self.input, sensitiveInput) = try AWSValue.input(.table(input), operation: operation, model: model)
+            client = try services.aws(model: model)
+            request = try client.request(operation: operation, input: self.input)
+        }
+
+        /// The call for the dry-run gate, classed by the operation's class; `target` is what the
+        /// journal says the call is for, `identity` what a runbook test's stubs know it by.
+        func dispatched(target: String? = nil, identity: CallIdentity? = nil,
+                        send: @escaping @Sendable (CallReporter) async throws -> PrimitiveResult) -> DispatchedCall {
+            var prepared = PreparedCall(request: AWSModelCall.shown(request), target: target, send: send)
+            prepared.secrets = sensitiveInput
+            prepared.identity = identity
+            let effect = Effect(AWSOperationClass.of(service: model.service, operation: operation))
+            return DispatchedCall(service: model.service, operation: operation, effect: effect, prepared: prepared)
+        }
+
+        /// What Lua gets for `answer` (wire names), its `sensitive` members masked from the journal.
+        func result(_ answer: AWSValue) -> PrimitiveResult {
             let value = answer.luaValue
             var result = PrimitiveResult(value)
             result.secrets = model.sensitiveValues(in: value, outputOf: operation)
             return result
         }
-        prepared.secrets = sensitiveInput
-        prepared.identity = .aws(client: clientName, method: method, input: .table(input))
-        return DispatchedCall(service: model.service, operation: operation, effect: effect, prepared: prepared)
+    }
+
+    /// Journals each attempt of a send; a paginated call's attempts carry their page and its token.
+    static func report(to reporter: CallReporter, page: Int? = nil, token: String? = nil) -> @Sendable (AWSAttempt) -> Void {
+        { attempt in
+            var journaled = CallAttempt(
+                number: attempt.number, httpStatus: attempt.status, error: attempt.error, requestID: attempt.requestID,
+                durationMs: milliseconds(attempt.duration), retryAfterMs: attempt.retryAfter.map(milliseconds))
+            journaled.page = page
+            journaled.pageToken = token
+            reporter.attempt(journaled)
+        }
     }
 
     /// The request as the journal and a dry run's answer show it: method, path, query, the

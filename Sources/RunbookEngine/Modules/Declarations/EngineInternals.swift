@@ -61,6 +61,13 @@ extension LuaModule {
             guard let scheduler = host.call.state.scheduler else { throw LuaHostError("no scheduler") }
             return .values([.integer(Int64(try scheduler.spawn(from: host.call, functionAt: 1).rawValue))])
         },
+        .host("clock", returns: .values([.number, .optional(.number)]), doc: "", example: "") { _, host in
+            guard let task = host.call.task, let scheduler = host.call.state.scheduler else {
+                throw LuaHostError("cannot run inside a coroutine made with coroutine.create; use parallel() or each()")
+            }
+            let (now, deadline) = scheduler.clock(of: task)
+            return .values([.number(now), deadline.map(LuaValue.number) ?? .nil])
+        },
         .host("join", parameters: [.required("tasks", .list(.integer(1...Int64(Int32.max))), "")], returns: .any, doc: "", example: "") { arguments, _ in
             .suspend(.join(arguments.table("tasks").array.compactMap(\.intValue).map { LuaTaskID(rawValue: Int($0)) }))
         },
