@@ -34,7 +34,8 @@ step "$bin" list
 step "$bin" validate
 step "$bin" run msk.high-cpu --param cluster_arn=$arn --param threshold=80 --dry-run --report demo-high-cpu.md
 step "$bin" run msk.reboot-broker --param cluster_arn=$arn --param broker_id=2 --dry-run --report demo-reboot-review.md
-step "$bin" run msk.reboot-broker --param cluster_arn=$arn --param broker_id=2
+step "$bin" run msk.connectivity-test --param cluster_arn=$arn --param timeout=1
 step "$bin" run demo.hello --param target=orders
+step "$bin" test runbooks
 echo
 echo "review documents: demo-high-cpu.md, demo-reboot-review.md"
