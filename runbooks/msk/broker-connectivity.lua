@@ -19,7 +19,7 @@ The probes test this host's network path to the brokers, not a client's: run it 
     ca_file      = { type = "string", doc = "PEM file of CAs to trust for the brokers' TLS (default: the system store)" },
   },
   triggers = {
-    { namespace = "AWS/Kafka", metric = "ConnectionCount", params = { cluster_name = "dimension:Cluster Name" } },
+    { namespace = "AWS/Kafka", metric = "OfflinePartitionsCount", params = { cluster_name = "dimension:Cluster Name" } },
   },
   limits = { timeout = 600 },
 
