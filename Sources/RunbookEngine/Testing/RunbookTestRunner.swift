@@ -191,6 +191,13 @@ private func runSummary(_ result: RunResult, events: [JournalEvent]) -> LuaValue
             ["service": text($0.service), "operation": text($0.operation), "request": $0.request ?? .nil]
         },
         "steps": list(.stepFinished) { ["name": text($0.name), "status": text($0.status)] },
+        // The findings' codes, sorted, so a test states the set it expects in one comparison.
+        "codes": .table(LuaTable(array: events.filter { $0.event == .finding }.compactMap(\.code).sorted().map(LuaValue.string))),
+        "tables": list(.table) { table in
+            func strings(_ texts: [String]) -> LuaValue { .table(LuaTable(array: texts.map(LuaValue.string))) }
+            return ["title": text(table.name), "columns": strings(table.columns ?? []),
+                    "rows": .table(LuaTable(array: (table.rows ?? []).map(strings)))]
+        },
     ])
     let error = events.last { $0.event == .runFinished }?.error ?? result.message
     if let error { summary.fields["error"] = .string(error) }

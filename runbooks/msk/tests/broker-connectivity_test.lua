@@ -5,13 +5,6 @@ local arn = "arn:aws:kafka:us-east-1:123456789012:cluster/demo/abcd-1"
 local hosts = { "b-1.demo.kafka.us-east-1.amazonaws.com", "b-2.demo.kafka.us-east-1.amazonaws.com",
                 "b-3.demo.kafka.us-east-1.amazonaws.com" }
 
-local function codes(result)
-  local found = {}
-  for _, f in ipairs(result.findings) do found[#found + 1] = f.code end
-  table.sort(found)
-  return found
-end
-
 local function joined(port)
   local parts = {}
   for i, host in ipairs(hosts) do parts[i] = host .. ":" .. port end
@@ -73,14 +66,14 @@ describe("msk.broker-connectivity", function()
   it("says a cluster that is not ACTIVE is cluster-not-active", function()
     world { state = "HEALING" }
     local result = run_runbook("msk.broker-connectivity", { cluster_arn = arn })
-    assert.are.same({ "cluster-not-active" }, codes(result))
+    assert.are.same({ "cluster-not-active" }, result.codes)
     assert.matches("the cluster is HEALING", result.findings[1].summary)
   end)
 
   it("reports a broker that refuses as broker-unreachable, and skips its TLS", function()
     world { down = { [3] = true }, registered = { 1, 2 } }
     local result = run_runbook("msk.broker-connectivity", { cluster_arn = arn })
-    assert.are.same({ "broker-not-registered", "broker-unreachable" }, codes(result))
+    assert.are.same({ "broker-not-registered", "broker-unreachable" }, result.codes)
     for _, call in ipairs(result.calls) do
       if call.kind == "tls" then assert.are_not.equal(hosts[3], call.arguments.host) end
     end
@@ -89,14 +82,14 @@ describe("msk.broker-connectivity", function()
   it("reports a certificate that does not verify as tls-verify-failed", function()
     world { unverified = { [1] = true } }
     local result = run_runbook("msk.broker-connectivity", { cluster_arn = arn })
-    assert.are.same({ "tls-verify-failed" }, codes(result))
+    assert.are.same({ "tls-verify-failed" }, result.codes)
     assert.matches("self%-signed certificate", result.findings[1].summary)
   end)
 
   it("reports a certificate near its end as tls-cert-expiring, high under a week", function()
     world { days = { [2] = 20, [3] = 3 } }
     local result = run_runbook("msk.broker-connectivity", { cluster_arn = arn })
-    assert.are.same({ "tls-cert-expiring", "tls-cert-expiring" }, codes(result))
+    assert.are.same({ "tls-cert-expiring", "tls-cert-expiring" }, result.codes)
     local severities = {}
     for _, f in ipairs(result.findings) do severities[#severities + 1] = f.severity end
     table.sort(severities)
@@ -106,14 +99,14 @@ describe("msk.broker-connectivity", function()
   it("reports a reachable broker Kafka does not list as broker-not-registered", function()
     world { registered = { 1, 3 } }
     local result = run_runbook("msk.broker-connectivity", { cluster_arn = arn })
-    assert.are.same({ "broker-not-registered" }, codes(result))
+    assert.are.same({ "broker-not-registered" }, result.codes)
     assert.matches("broker 2 is not in Kafka's metadata", result.findings[1].summary)
   end)
 
   it("reports under-replicated and offline partitions from the metadata", function()
     world { urp = 5, offline = 2 }
     local result = run_runbook("msk.broker-connectivity", { cluster_arn = arn })
-    assert.are.same({ "offline-partitions", "under-replicated" }, codes(result))
+    assert.are.same({ "offline-partitions", "under-replicated" }, result.codes)
     for _, f in ipairs(result.findings) do
       if f.code == "offline-partitions" then assert.are.equal("critical", f.severity) end
     end

@@ -4,13 +4,6 @@ local arn = "arn:aws:kafka:us-east-1:123456789012:cluster/demo/abcd-1"
 local hosts = { "b-1.demo.kafka.us-east-1.amazonaws.com", "b-2.demo.kafka.us-east-1.amazonaws.com",
                 "b-3.demo.kafka.us-east-1.amazonaws.com" }
 
-local function codes(result)
-  local found = {}
-  for _, f in ipairs(result.findings) do found[#found + 1] = f.code end
-  table.sort(found)
-  return found
-end
-
 -- Every broker answers on `port`, except those listed in `down` (refused).
 local function network(port, down)
   down = down or {}
@@ -48,9 +41,13 @@ describe("msk.connectivity-test", function()
     network(9094, { [2] = true })
     local result = run_runbook("msk.connectivity-test", { cluster_arn = arn })
     assert.are.equal("ok", result.status)
-    assert.are.same({ "broker-unreachable" }, codes(result))
+    assert.are.same({ "broker-unreachable" }, result.codes)
     assert.are.equal("high", result.findings[1].severity)
     assert.matches("broker 2 %(b%-2%.demo[^)]*%) is unreachable on port 9094: refused", result.findings[1].summary)
+    local shown = result.tables[1]
+    assert.are.equal("Connectivity on port 9094", shown.title)
+    assert.are.same({ "broker", "host", "port", "tcp", "tls" }, shown.columns)
+    assert.are.same({ "2", hosts[2], "9094", "refused", "-" }, shown.rows[2])
   end)
 
   it("does no TLS handshake on the plaintext port", function()

@@ -3,13 +3,6 @@ local arn = "arn:aws:kafka:us-east-1:123456789012:cluster/demo/abcd-1"
 local hosts = { "b-1.demo.kafka.us-east-1.amazonaws.com", "b-2.demo.kafka.us-east-1.amazonaws.com",
                 "b-3.demo.kafka.us-east-1.amazonaws.com" }
 
-local function codes(result)
-  local found = {}
-  for _, f in ipairs(result.findings) do found[#found + 1] = f.code end
-  table.sort(found)
-  return found
-end
-
 -- CpuUser and CpuSystem per broker: `cpu[id] = { user, system }` percent at each datapoint.
 local function stub_cpu(cpu)
   stub.aws("cloudwatch", "get_metric_statistics", function(input)
@@ -72,7 +65,7 @@ describe("msk.high-cpu", function()
     stub_cpu { ["1"] = { 20, 5 }, ["2"] = { 80, 15 }, ["3"] = { 45, 20 } }
     local result = run_runbook("msk.high-cpu", { cluster_arn = arn, threshold = 60, skew = 100 })
     assert.are.equal("ok", result.status)
-    assert.are.same({ "cpu-high", "cpu-high" }, codes(result))
+    assert.are.same({ "cpu-high", "cpu-high" }, result.codes)
     assert.matches("broker 2's CPU peaked at 95%%", result.findings[1].summary)
     assert.are.equal("high", result.findings[1].severity)
     assert.are.equal("medium", result.findings[2].severity)
@@ -81,7 +74,7 @@ describe("msk.high-cpu", function()
   it("reports CPU skewed across brokers as cpu-skew", function()
     stub_cpu { ["1"] = { 10, 2 }, ["2"] = { 45, 5 }, ["3"] = { 12, 2 } }
     local result = run_runbook("msk.high-cpu", { cluster_arn = arn, skew = 20 })
-    assert.are.same({ "cpu-skew" }, codes(result))
+    assert.are.same({ "cpu-skew" }, result.codes)
     assert.matches("broker 2 averages 50%%, broker 1 12%%", result.findings[1].summary)
   end)
 
@@ -89,7 +82,7 @@ describe("msk.high-cpu", function()
     stub_cpu { ["1"] = { 20, 5 }, ["2"] = { 25, 5 }, ["3"] = { 22, 4 } }
     stub_leaders { 10, 1, 1 }
     local result = run_runbook("msk.high-cpu", { cluster_arn = arn })
-    assert.are.same({ "leader-imbalance" }, codes(result))
+    assert.are.same({ "leader-imbalance" }, result.codes)
     assert.matches("broker 1 leads 10 of 12 partitions", result.findings[1].summary)
   end)
 

@@ -4,13 +4,6 @@ local arn = "arn:aws:kafka:us-east-1:123456789012:cluster/demo/abcd-1"
 local operation_arn = "arn:aws:kafka:us-east-1:123456789012:cluster-operation/demo/abcd-1/op-1"
 local hosts = { "b-1.demo", "b-2.demo", "b-3.demo" }
 
-local function codes(result)
-  local found = {}
-  for _, f in ipairs(result.findings) do found[#found + 1] = f.code end
-  table.sort(found)
-  return found
-end
-
 local function cluster(state)
   stub.aws("kafka", "describe_cluster", { ClusterArn = arn },
     { clusterInfo = { clusterArn = arn, clusterName = "demo", state = state } })
@@ -83,7 +76,7 @@ describe("msk.reboot-broker", function()
     assert.are.equal("failed", result.status)
     assert.are.equal(1, result.exit_code)
     assert.matches("the cluster is UPDATING", result.error)
-    assert.are.same({ "precondition-not-active" }, codes(result))
+    assert.are.same({ "precondition-not-active" }, result.codes)
   end)
 
   it("refuses while another operation is in flight with precondition-operation-in-flight", function()
@@ -93,7 +86,7 @@ describe("msk.reboot-broker", function()
     local result = run_runbook("msk.reboot-broker", { cluster_arn = arn, broker_id = "2" }, { dry_run = true })
     assert.are.equal("failed", result.status)
     assert.matches("operation arn:busy %(UPDATE_CONFIG%) is UPDATE_IN_PROGRESS", result.error)
-    assert.are.same({ "precondition-operation-in-flight" }, codes(result))
+    assert.are.same({ "precondition-operation-in-flight" }, result.codes)
     assert.are.same({}, result.planned)
   end)
 
@@ -101,7 +94,7 @@ describe("msk.reboot-broker", function()
     broker_two(true, true, { { 1, 2, 3 } })
     local refused = run_runbook("msk.reboot-broker", { cluster_arn = arn, broker_id = "2" }, { dry_run = true })
     assert.are.equal("failed", refused.status)
-    assert.are.same({ "precondition-broker-healthy" }, codes(refused))
+    assert.are.same({ "precondition-broker-healthy" }, refused.codes)
     assert.are.same({}, refused.planned)
 
     local forced = run_runbook("msk.reboot-broker", { cluster_arn = arn, broker_id = "2", force = true }, { dry_run = true })
@@ -113,7 +106,7 @@ describe("msk.reboot-broker", function()
     broker_two(false, true, { { 1, 2, 3 }, { 2, 3 } })
     local result = run_runbook("msk.reboot-broker", { cluster_arn = arn, broker_id = "2" }, { dry_run = true })
     assert.are.equal("failed", result.status)
-    assert.are.same({ "precondition-would-go-offline" }, codes(result))
+    assert.are.same({ "precondition-would-go-offline" }, result.codes)
     assert.matches("leaves 1 partitions below min.insync.replicas=2 %(orders%-1 %(ISR 2%)%)", result.error)
     assert.are.same({}, result.planned)
   end)

@@ -2,13 +2,6 @@
 -- rule MSK puts on storage updates.
 local arn = "arn:aws:kafka:us-east-1:123456789012:cluster/demo/abcd-1"
 
-local function codes(result)
-  local found = {}
-  for _, f in ipairs(result.findings) do found[#found + 1] = f.code end
-  table.sort(found)
-  return found
-end
-
 local function advice(result)
   for _, f in ipairs(result.findings) do if f.code == nil then return f.summary end end
 end
@@ -58,7 +51,7 @@ describe("msk.storage", function()
   it("reports a disk over the threshold as disk-high, and how big to grow", function()
     stub_disks { ["1"] = { now = 40, per_hour = 0 }, ["2"] = { now = 84, per_hour = 0 } }
     local result = run_runbook("msk.storage", { cluster_arn = arn })
-    assert.are.same({ "disk-high" }, codes(result))
+    assert.are.same({ "disk-high" }, result.codes)
     assert.matches("broker 2's data disk is 84%.0%% used", result.findings[1].summary)
     assert.matches("from 1000 GiB to at least 1400 GiB", advice(result))
     assert.matches("allowed now", advice(result))
@@ -67,7 +60,7 @@ describe("msk.storage", function()
   it("reports a disk that fills within the horizon as disk-full-soon", function()
     stub_disks { ["1"] = { now = 70, per_hour = 2 }, ["2"] = { now = 41, per_hour = 0 } }
     local result = run_runbook("msk.storage", { cluster_arn = arn, horizon = 48 })
-    assert.are.same({ "disk-full-soon" }, codes(result))
+    assert.are.same({ "disk-full-soon" }, result.codes)
     assert.matches("full in about 15%.0 hours", result.findings[1].summary)
   end)
 
@@ -77,7 +70,7 @@ describe("msk.storage", function()
     operations { { operationArn = "arn:op", operationType = "UPDATE_BROKER_STORAGE", operationState = "UPDATE_COMPLETE",
                    creationTime = updated - 600, endTime = updated } }
     local result = run_runbook("msk.storage", { cluster_arn = arn })
-    assert.are.same({ "disk-full-soon", "disk-high" }, codes(result))
+    assert.are.same({ "disk-full-soon", "disk-high" }, result.codes)
     local allowed = os.date("!%Y-%m-%d %H:%M", updated + 6 * 3600)
     assert.matches("allowed after " .. (allowed:gsub("%-", "%%-")) .. " UTC", advice(result))
   end)

@@ -5,13 +5,6 @@ local zk_hosts = { "z-1.demo:2181", "z-2.demo:2181", "z-3.demo:2181" }
 local plain = table.concat(zk_hosts, ",")
 local tls = plain:gsub("2181", "2182")
 
-local function codes(result)
-  local found = {}
-  for _, f in ipairs(result.findings) do found[#found + 1] = f.code end
-  table.sort(found)
-  return found
-end
-
 local function node(server, mode)
   if mode == nil then
     return { server = server, up = false, reachable = false, session = false, summary = "refused", error = "connection refused" }
@@ -64,27 +57,27 @@ describe("msk.zookeeper-status", function()
   it("reports a node that is down as zk-node-down while a quorum stands", function()
     ensemble { "follower", "leader", nil }
     local result = run_runbook("msk.zookeeper-status", { cluster_arn = arn })
-    assert.are.same({ "zk-node-down" }, codes(result))
+    assert.are.same({ "zk-node-down" }, result.codes)
     assert.matches("z%-3%.demo:2181", result.findings[1].summary)
   end)
 
   it("reports zk-no-quorum when a majority is down", function()
     ensemble { "follower", nil, nil }
     local result = run_runbook("msk.zookeeper-status", { cluster_arn = arn })
-    assert.are.same({ "zk-no-quorum", "zk-node-down", "zk-node-down" }, codes(result))
+    assert.are.same({ "zk-no-quorum", "zk-node-down", "zk-node-down" }, result.codes)
   end)
 
   it("reports zk-no-quorum when every node is up but none leads", function()
     ensemble { "follower", "follower", "follower" }
     local result = run_runbook("msk.zookeeper-status", { cluster_arn = arn })
-    assert.are.same({ "zk-no-quorum" }, codes(result))
+    assert.are.same({ "zk-no-quorum" }, result.codes)
     assert.are.equal("critical", result.findings[1].severity)
   end)
 
   it("reports a broker missing from /brokers/ids as zk-broker-missing", function()
     ensemble({ "follower", "leader", "follower" }, { "1", "3" })
     local result = run_runbook("msk.zookeeper-status", { cluster_arn = arn })
-    assert.are.same({ "zk-broker-missing" }, codes(result))
+    assert.are.same({ "zk-broker-missing" }, result.codes)
     assert.matches("broker 2 is not registered", result.findings[1].summary)
   end)
 
@@ -94,7 +87,7 @@ describe("msk.zookeeper-status", function()
     } })
     local result = run_runbook("msk.zookeeper-status", { cluster_arn = arn })
     assert.are.equal("ok", result.status)
-    assert.are.same({ "zk-not-applicable" }, codes(result))
+    assert.are.same({ "zk-not-applicable" }, result.codes)
     assert.are.equal("info", result.findings[1].severity)
     for _, call in ipairs(result.calls) do assert.is_nil(call.kind) end
   end)

@@ -320,6 +320,7 @@ function env.run_runbook(name, params, options)
       local result = event.finished
       result.calls = calls
       result.findings, result.planned, result.steps = list_of(result.findings), list_of(result.planned), list_of(result.steps)
+      result.codes, result.tables = list_of(result.codes), list_of(result.tables)
       if #problems > 0 then fail("run_runbook", concat(problems, "; ")) end
       return result
     end
