@@ -11,9 +11,9 @@
  * opens it with dlopen at the first XML answer.
  *
  * No libxml2 header is included, so building needs no libxml2-dev: the few functions and
- * constants below are declared from libxml2's xmlreader.h and parser.h, whose reader API has
- * kept them unchanged from 2.6 through 2.14 (soname libxml2.so.2 up to Debian 13, libxml2.so.16
- * from 2.14 on, package libxml2-16).
+ * constants below are declared from libxml2 2.9's xmlreader.h and parser.h (Debian 12). Later
+ * releases keep this part of the reader API under the soname libxml2.so.2, then libxml2.so.16
+ * (package libxml2-16); only 2.9 was tried here, and a missing function is named by cxml_load.
  *
  * The answer is untrusted, so the reader is opened with XML_PARSE_NONET only: no network, no
  * entity substitution (no XML_PARSE_NOENT), no external subset or default attributes from a DTD
