@@ -55,9 +55,13 @@ let package = Package(
         // The service models of scripts/gen-aws-models, compiled in with C23 #embed (a Swift array
         // literal of the same 2.5 MB takes minutes to compile); the JSON stays readable in models/.
         .target(name: "CAWSModels", path: "Sources/CAWSModels", exclude: ["models"]),
+        // libxml2's pull reader for XML answers, opened with dlopen at the first one and never linked
+        // (FoundationXML would link it, with ICU, zlib and liblzma, into every start); no libxml2
+        // header is needed, so the build needs no libxml2-dev.
+        .target(name: "CXMLShim", path: "Sources/CXMLShim"),
         .target(
             name: "AWSKit",
-            dependencies: ["COpenSSL", "HTTPClient", "Spawn", "CAWSModels"],
+            dependencies: ["COpenSSL", "HTTPClient", "Spawn", "CAWSModels", "CXMLShim"],
             swiftSettings: swiftSettings
         ),
         // epoll and eventfd, which Swift's Glibc module does not bring in, and OpenSSL's macros.

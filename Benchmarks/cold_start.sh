@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cold start (issue 8 item 12): a trivial `runbook run` (one step that logs, journal written to a
-# temporary XDG_STATE_HOME) and `runbook --version`, against a Swift hello that imports
+# temporary XDG_STATE_HOME), `runbook --version` and `runbook --help` (issue 9), against a Swift hello that imports
 # Foundation and one that does not, each started ROUNDS times in turn (Benchmarks/cold_start.py).
 # Bar: the run within 2x the Foundation hello, in the same run.
 # REV adds that revision's runbook (built in .build-compare/, as compare_revisions.sh does) to the
@@ -34,13 +34,14 @@ rows=(
   "hello-plain=$work/hello-plain"
   "runbook run=$bin run $work/logging.lua --no-color"
   "runbook --version=$bin --version"
+  "runbook --help=$bin --help"
 )
 if [ -n "$rev" ]; then
   base=$PWD/.build-compare/$(git rev-parse --short "$rev")
   [ -d "$base" ] || git worktree add --detach "$base" "$rev" >/dev/null
   bash scripts/build-release.sh runbook "$base" >/dev/null
   short=$(git rev-parse --short "$rev")
-  rows+=("$short run=$base/.build/release/runbook run $work/logging.lua --no-color" "$short --version=$base/.build/release/runbook --version")
+  rows+=("$short run=$base/.build/release/runbook run $work/logging.lua --no-color" "$short --version=$base/.build/release/runbook --version" "$short --help=$base/.build/release/runbook --help")
 fi
 # Each binary once before timing, so every row starts from a warm page cache.
 for row in "${rows[@]}"; do ${row#*=} >/dev/null; done

@@ -47,6 +47,11 @@ let package = Package(
             path: "Sources/fuzz-sigv4"
         ),
         .executableTarget(
+            name: "fuzz-aws-xml",
+            dependencies: ["FuzzSupport", .product(name: "AWSKit", package: "runbook")],
+            path: "Sources/fuzz-aws-xml"
+        ),
+        .executableTarget(
             name: "fuzz-strict-json",
             dependencies: [
                 "FuzzSupport",

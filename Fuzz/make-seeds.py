@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the seed inputs of the fuzz targets added for issue 8 item 11 into Corpus/<target>.
+"""Writes the seed inputs of the fuzz targets (issue 8 item 11, issue 9's XML answers) into Corpus/<target>.
 
 Run from Fuzz/ once; the seeds are committed, so `make fuzz` never needs this. Every seed is a
 real example: frames as the Kafka and ZooKeeper tests build them, four-letter-word answers as
@@ -232,3 +232,29 @@ for name in sorted(os.listdir(suite)):
         elif not line.lower().startswith(b"host:"):
             headers.append(line)
     write("sigv4", name, path + b"\0" + query + b"\0" + b"\n".join(headers))
+
+# AWS answers in XML, as the query, ec2 and rest-xml services write them, and their errors.
+write("aws-xml", "ec2-describe-instances.xml", """<?xml version="1.0" encoding="UTF-8"?>
+<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+    <requestId>8f7724cf-496f-496e-8fe3-example</requestId>
+    <reservationSet>
+        <item>
+            <reservationId>r-1234567890abcdef0</reservationId>
+            <instancesSet><item><instanceId>i-1234567890abcdef0</instanceId><instanceState><code>16</code><name>running</name></instanceState>
+            <tagSet><item><key>Name</key><value>broker &amp; friends</value></item></tagSet></item></instancesSet>
+        </item>
+    </reservationSet>
+</DescribeInstancesResponse>
+""")
+write("aws-xml", "sns-list-topics.xml", """<ListTopicsResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">
+  <ListTopicsResult><Topics><member><TopicArn>arn:aws:sns:us-east-1:123456789012:alarms</TopicArn></member></Topics></ListTopicsResult>
+  <ResponseMetadata><RequestId>f3aa9ac9-3c3d-11df-8235-9dab105e9c32</RequestId></ResponseMetadata>
+</ListTopicsResponse>""")
+write("aws-xml", "s3-acl.xml", """<?xml version="1.0" encoding="UTF-8"?>
+<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>abc</ID></Owner><AccessControlList>
+<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>abc</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant>
+</AccessControlList></AccessControlPolicy>""")
+write("aws-xml", "s3-error.xml", """<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message><Region>eu-west-1</Region><RequestId>4442587FB7D0A2F9</RequestId></Error>""")
+write("aws-xml", "text-kinds.xml", "<r a='&#9;&lt;' b:c=\"x\"><![CDATA[<b>&amp;</b>]]>&#x1F600;&#13;&quot;<!-- note --><?pi x?><e/>tail</r>")
+write("aws-xml", "latin1.xml", "<?xml version='1.0' encoding='ISO-8859-1'?><r>caf\xe9</r>".encode("latin-1"))

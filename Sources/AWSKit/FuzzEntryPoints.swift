@@ -38,4 +38,24 @@
     public static func sigV4CanonicalURI(_ path: String, options: SigV4Signer.Options) -> String {
         SigV4Signer(service: "fuzz", region: "us-east-1", options: options).canonicalURI(path)
     }
+
+    /// An element of an XML answer as the protocol decoders see it.
+    public struct XMLElement: Equatable, Sendable {
+        /// The local name, its namespace prefix dropped.
+        public var name: String
+        /// The attributes by qualified name, namespace declarations included.
+        public var attributes: [String: String]
+        /// All of the element's own text, CDATA included, in document order.
+        public var text: String
+        /// The child elements, in order.
+        public var children: [XMLElement]
+    }
+
+    /// The tree of an XML answer, read as AWS answers are (libxml2's reader, with the same caps).
+    public static func xmlAnswer(_ bytes: [UInt8]) throws -> XMLElement {
+        func element(_ node: AWSXMLNode) -> XMLElement {
+            XMLElement(name: node.name, attributes: node.attributes, text: node.text, children: node.children.map(element))
+        }
+        return element(try AWSXMLNode.parse(bytes))
+    }
 }

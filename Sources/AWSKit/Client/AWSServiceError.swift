@@ -66,7 +66,7 @@ public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     static func parseXML(_ response: HTTPResponse, service: String, operation: String) -> AWSServiceError? {
-        guard let root = AWSXMLNode.parse(response.body) else { return nil }
+        guard let root = try? AWSXMLNode.parse(response.body) else { return nil }
         let error = root.find("Error") ?? root
         guard let code = error.child("Code")?.text, !code.isEmpty else { return nil }
         var message = error.child("Message")?.text ?? ""

@@ -33,9 +33,7 @@ public enum AWSModelResponse {
         case "json":
             return try decoder.json(decoder.parseJSON(response.body), ref: outputRef)
         case "query", "ec2":
-            guard let root = AWSXMLNode.parse(response.body) else {
-                throw AWSError.invalidResponse(operation: name, reason: "the body is not XML")
-            }
+            let root = try decoder.parseXML(response.body)
             let result = outputRef.resultWrapper.flatMap { root.child($0) } ?? root
             return try decoder.xml(result, ref: outputRef)
         default:
@@ -72,9 +70,7 @@ public enum AWSModelResponse {
                 default:
                     if response.body.isEmpty { break }
                     if restXML {
-                        guard let root = AWSXMLNode.parse(response.body) else {
-                            throw AWSError.invalidResponse(operation: name, reason: "the body is not XML")
-                        }
+                        let root = try decoder.parseXML(response.body)
                         fields.append(.init(key, try decoder.xml(root, ref: ref)))
                     } else {
                         fields.append(.init(key, try decoder.json(decoder.parseJSON(response.body), ref: ref)))
@@ -82,9 +78,7 @@ public enum AWSModelResponse {
                 }
             } else if !bodyMembers.isEmpty, !response.body.isEmpty {
                 if restXML {
-                    guard let root = AWSXMLNode.parse(response.body) else {
-                        throw AWSError.invalidResponse(operation: name, reason: "the body is not XML")
-                    }
+                    let root = try decoder.parseXML(response.body)
                     if case .structure(let bodyFields) = try decoder.xmlStructure(root, members: bodyMembers) {
                         fields.append(contentsOf: bodyFields)
                     }
@@ -118,6 +112,12 @@ public enum AWSModelResponse {
             if body.isEmpty || body.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) { return [String: Any]() }
             do { return try JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) } catch {
                 throw fail("the body is not JSON")
+            }
+        }
+
+        func parseXML(_ body: [UInt8]) throws -> AWSXMLNode {
+            do { return try AWSXMLNode.parse(body) } catch {
+                throw fail("the body is not XML: \(error)")
             }
         }
 
