@@ -28,6 +28,16 @@ struct AWSModuleTests {
 
     func lastResult(_ record: RunRecord) -> LuaValue? { record.events(.stepFinished).last?.result }
 
+    /// Starts one instance in moto from a runbook and returns its id.
+    func runInstance() async throws -> String {
+        let started = try await run("""
+            local image = aws.ec2.describe_images{}.imagesSet[1].imageId
+            local answer = aws.ec2.run_instances{ ImageId = image, MinCount = 1, MaxCount = 1, InstanceType = "t3.micro" }
+            step("instance", function() return answer.instancesSet[1].instanceId end)
+            """)
+        return try #require(lastResult(started)?.stringValue)
+    }
+
     /// What the proxy saw while `body` ran.
     func proxied(during body: () async throws -> Void) async throws -> [MotoServer.ProxiedRequest] {
         let moto = try await Self.shared.get()
@@ -79,12 +89,7 @@ struct AWSModuleTests {
     }
 
     @Test func aDryRunOfTerminateInstancesLeavesTheInstanceRunning() async throws {
-        let started = try await run("""
-            local image = aws.ec2.describe_images{}.imagesSet[1].imageId
-            local answer = aws.ec2.run_instances{ ImageId = image, MinCount = 1, MaxCount = 1, InstanceType = "t3.micro" }
-            step("instance", function() return answer.instancesSet[1].instanceId end)
-            """)
-        let id = try #require(lastResult(started)?.stringValue)
+        let id = try await runInstance()
         let body = """
             local answer = aws.ec2.terminate_instances{ InstanceIds = { p.id } }
             local described = aws.ec2.describe_instances{ InstanceIds = { p.id } }
@@ -236,12 +241,7 @@ struct AWSModuleTests {
     // MARK: Waiters
 
     @Test func instanceRunningAfterRunInstancesSucceedsLiveAndInADryRun() async throws {
-        let started = try await run("""
-            local image = aws.ec2.describe_images{}.imagesSet[1].imageId
-            local answer = aws.ec2.run_instances{ ImageId = image, MinCount = 1, MaxCount = 1, InstanceType = "t3.micro" }
-            step("instance", function() return answer.instancesSet[1].instanceId end)
-            """)
-        let id = try #require(lastResult(started)?.stringValue)
+        let id = try await runInstance()
         let body = """
             step("wait", function()
               local answer = aws.ec2.wait("instance_running", { InstanceIds = { p.id } }, { timeout = 30, interval = 0.2 })
