@@ -231,16 +231,31 @@ private final class Reaper: Sendable {
     /// Set once the child is reaped; from then on its PID may belong to another process and is not signalled.
     private let status = Mutex<ChildProcess.ExitStatus?>(nil)
 
-    init(pid: Int32) { self.pid = pid }
+    init(pid: Int32) {
+        self.pid = pid
+        _ = Self.running.withLock { $0.insert(pid) }
+        _ = Self.killAtExit
+    }
 
     /// How the child ended, reaping it; nil while it runs, unless `waiting` blocks until it ends.
     func status(waiting: Bool) -> ChildProcess.ExitStatus? {
         status.withLock { status in
             guard status == nil else { return status }
             status = Spawn.reap(pid, waiting: waiting)
+            if status != nil { Self.running.withLock { _ = $0.remove(pid) } }
             return status
         }
     }
+
+    /// Children not yet reaped. A server a suite shares for all its tests (``SharedMotoServer``) is
+    /// held by a static and never stopped by a test, so the test process kills what is left when it
+    /// exits: no server outlives the run that started it.
+    private static let running = Mutex<Set<Int32>>([])
+    private static let killAtExit: Void = {
+        atexit {
+            for pid in Reaper.running.withLock({ $0 }) { kill(pid, SIGKILL) }
+        }
+    }()
 
     func signal(_ signal: Int32) {
         status.withLock { status in
