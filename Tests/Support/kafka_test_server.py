@@ -165,7 +165,18 @@ def normalise_seed_cluster(entry, index):
     brokers = int(pick("brokerCount", "broker_count", "brokers", "numberOfBrokerNodes", default=3))
     if brokers < 1:
         raise ValueError("seed cluster %r: broker count must be at least 1" % name)
-    client_broker = pick("clientBroker", "client_broker", default="TLS_PLAINTEXT")
+    # A cluster whose brokers and ZooKeeper are real peers on loopback (make demo): each broker's
+    # plaintext endpoint as host:port, and a ZooKeeper connect string, both served as given.
+    endpoints = pick("brokerEndpoints", "broker_endpoints")
+    if endpoints is not None:
+        if not isinstance(endpoints, list) or not endpoints or not all(
+                isinstance(e, str) and e.rpartition(":")[2].isdigit() for e in endpoints):
+            raise ValueError("seed cluster %r: brokerEndpoints must be a list of host:port strings" % name)
+        brokers = len(endpoints)
+    zookeeper = pick("zookeeperConnectString", "zookeeper_connect_string")
+    if zookeeper is not None and not isinstance(zookeeper, str):
+        raise ValueError("seed cluster %r: zookeeperConnectString must be a string" % name)
+    client_broker = pick("clientBroker", "client_broker", default="PLAINTEXT" if endpoints else "TLS_PLAINTEXT")
     if client_broker not in ("TLS", "TLS_PLAINTEXT", "PLAINTEXT"):
         raise ValueError("seed cluster %r: clientBroker must be TLS, TLS_PLAINTEXT or PLAINTEXT" % name)
     return {
@@ -187,6 +198,8 @@ def normalise_seed_cluster(entry, index):
         "brokerNodeGroupInfo": pick("brokerNodeGroupInfo"),
         "loggingInfo": pick("loggingInfo"),
         "configurationInfo": pick("configurationInfo"),
+        "brokerEndpoints": endpoints,
+        "zookeeperConnectString": zookeeper,
     }
 
 
@@ -214,6 +227,8 @@ def load_seed(files, with_defaults):
 
 
 def broker_hosts(c):
+    if c["brokerEndpoints"]:
+        return list(c["brokerEndpoints"])
     name = c["name"].lower()
     return ["b-%d.%s.%s.c2.kafka.%s.amazonaws.com" % (i, name, c["hostId"], c["region"])
             for i in range(1, c["brokerCount"] + 1)]
@@ -279,7 +294,9 @@ def provisioned_fields(c):
         "storageMode": "LOCAL",
         "customerActionStatus": "NONE",
     }
-    if not c["kraft"]:
+    if c["zookeeperConnectString"]:
+        fields["zookeeperConnectString"] = c["zookeeperConnectString"]
+    elif not c["kraft"]:
         # A KRaft cluster has no ZooKeeper, so both strings are left out. (That is a guess;
         # no authoritative sample exists, see the research notes section 1.4.)
         fields["zookeeperConnectString"] = ",".join(h + ":2181" for h in zookeeper_hosts(c))
@@ -365,6 +382,8 @@ def bootstrap_brokers(c):
     def join(port):
         return ",".join("%s:%d" % (h, port) for h in hosts)
 
+    if c["brokerEndpoints"]:
+        return {"bootstrapBrokerString": ",".join(hosts)}
     out = {}
     if c["clientBroker"] in ("PLAINTEXT", "TLS_PLAINTEXT"):
         out["bootstrapBrokerString"] = join(9092)
@@ -951,7 +970,9 @@ def main(argv=None):
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: any free port)")
     p.add_argument("--seed", action="append", default=[], metavar="FILE",
                    help="JSON list of clusters: [{name, arn, brokerCount, kafkaVersion, kraft, state}, ...] "
-                        "(optional per cluster: clientBroker, iam, scram). Repeatable.")
+                        "(optional per cluster: clientBroker, iam, scram; brokerEndpoints, a list of host:port "
+                        "for brokers that are real local peers, served as ListNodes endpoints and the plaintext "
+                        "bootstrap string; zookeeperConnectString, served as given). Repeatable.")
     p.add_argument("--with-defaults", action="store_true",
                    help="also seed the built-in clusters (demo, demo-kraft); they are used anyway when "
                         "--seed is not given")

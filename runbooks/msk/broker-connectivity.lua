@@ -118,14 +118,13 @@ The probes test this host's network path to the brokers, not a client's: run it 
       end
     end
 
-    -- The verdict per broker: each endpoint belongs to the broker whose endpoints list it.
+    -- The verdict per broker: a probed endpoint belongs to the broker on its host (and its port,
+    -- when the broker's endpoint names one, as a stand-in's local peers do).
     local rows, healthy = {}, 0
     for _, broker in ipairs(brokers) do
-      local mine = {}
-      for _, e in ipairs(broker.endpoints) do mine[e] = true end
       local problems, ports, unreachable = {}, {}, nil
       for _, r in ipairs(probed) do
-        if mine[r.host] then
+        if r.host == broker.host and (broker.port == nil or r.port == broker.port) then
           local state
           if not r.tcp.ok then
             state = "unreachable"
@@ -175,7 +174,7 @@ The probes test this host's network path to the brokers, not a client's: run it 
       local verdict = #problems == 0 and "healthy" or table.concat(problems, "; ")
       if #problems == 0 then healthy = healthy + 1 end
       rows[#rows + 1] = {
-        broker = broker.id, endpoint = broker.endpoints[1] or "", ports = table.concat(ports, ", "),
+        broker = broker.id, endpoint = broker.host or "", ports = table.concat(ports, ", "),
         kafka = metadata and (registered[broker.id] and (metadata.controller_id == tonumber(broker.id) and "controller" or "registered") or "missing") or "unknown",
         verdict = verdict,
       }

@@ -20,14 +20,15 @@ The probes test this host's network path to the brokers, not a client's: run it 
     local arn = p.cluster_arn or step("Find the cluster", function() return kafka.cluster_arn(p.cluster_name) end)
     local brokers = step("List the brokers", function() return kafka.brokers(arn) end)
     if #brokers == 0 then fail("the cluster has no brokers listed") end
-    local tls_port = p.port == 9094 or p.port == 9096 or p.port == 9098
+    local tls_ports = { [9094] = true, [9096] = true, [9098] = true }
 
-    local results = step(("Probe every broker on port %d"):format(p.port), function()
+    local results = step("Probe every broker", function()
       return each(brokers, function(broker)
-        local host = broker.endpoints[1] or broker.address
-        local tcp = probe.tcp { host = host, port = p.port, timeout = p.timeout }
-        local tls = tcp.ok and tls_port and probe.tls { host = host, port = p.port, timeout = p.timeout } or nil
-        return { broker = broker.id, host = host, tcp = tcp, tls = tls }
+        -- A broker whose endpoint names its port (a stand-in's local peer) is probed there.
+        local host, port = broker.host or broker.address, broker.port or p.port
+        local tcp = probe.tcp { host = host, port = port, timeout = p.timeout }
+        local tls = tcp.ok and tls_ports[port] and probe.tls { host = host, port = port, timeout = p.timeout } or nil
+        return { broker = broker.id, host = host, port = port, tcp = tcp, tls = tls }
       end)
     end)
 
@@ -43,20 +44,22 @@ The probes test this host's network path to the brokers, not a client's: run it 
         unreachable = unreachable + 1
         finding {
           code = "broker-unreachable", severity = "high",
-          summary = ("broker %s (%s) is unreachable on port %d: %s"):format(r.broker, r.host, p.port, tostring(r.tcp.reason)),
+          summary = ("broker %s (%s) is unreachable on port %d: %s"):format(r.broker, r.host, r.port, tostring(r.tcp.reason)),
           detail = { error = r.tcp.error, reason = r.tcp.reason },
         }
       end
       rows[#rows + 1] = {
-        broker = r.broker, host = r.host, port = p.port,
+        broker = r.broker, host = r.host, port = r.port,
         tcp = r.tcp.ok and ("open (%.0f ms)"):format(r.tcp.latency_ms) or tostring(r.tcp.reason),
         tls = tls,
       }
     end
-    summary_table { title = ("Connectivity on port %d"):format(p.port), columns = { "broker", "host", "port", "tcp", "tls" }, rows = rows }
+    local own_ports = brokers[1].port ~= nil
+    summary_table { title = own_ports and "Connectivity on each broker's port" or ("Connectivity on port %d"):format(p.port),
+      columns = { "broker", "host", "port", "tcp", "tls" }, rows = rows }
     if unreachable > 0 then
-      log.warn(("%d of %d brokers unreachable: check the security groups' inbound rules for port %d from this host, "
-        .. "the route from its subnet, and the brokers' state in the console"):format(unreachable, #results, p.port))
+      log.warn(("%d of %d brokers unreachable: check the security groups' inbound rules for the port from this host, "
+        .. "the route from its subnet, and the brokers' state in the console"):format(unreachable, #results))
     end
     return { brokers = #results, unreachable = unreachable }
   end,

@@ -56,14 +56,14 @@ skips the last two. Each refusal is a failure with a finding code. A dry run pla
     local plain = strings.bootstrapBrokerString or strings.BootstrapBrokerString
     local tls = strings.bootstrapBrokerStringTls or strings.BootstrapBrokerStringTls
     local bootstrap = plain or tls
-    local port = plain and 9092 or 9094
-    if bootstrap then
+    local port = broker.port or (plain and 9092 or 9094)
+    if bootstrap and not broker.port then
       for _, hp in ipairs(msk.bootstrap_brokers(bootstrap)) do
-        if hp.host == broker.endpoints[1] then port = hp.port end
+        if hp.host == broker.host then port = hp.port end
       end
     end
     local function health()
-      local tcp = probe.tcp { host = broker.endpoints[1], port = port, timeout = p.timeout }
+      local tcp = probe.tcp { host = broker.host, port = port, timeout = p.timeout }
       -- No broker answering is an answer here (the cluster's view is then unknown), not an error.
       local metadata
       if bootstrap then

@@ -59,6 +59,18 @@ describe("msk.connectivity-test", function()
     for _, call in ipairs(result.calls) do assert.are_not.equal("tls", call.kind) end
   end)
 
+  it("probes each broker at the port its endpoint names (a stand-in's local peers)", function()
+    stub.aws("kafka", "list_nodes", { ClusterArn = arn }, { nodeInfoList = {
+      { brokerNodeInfo = { brokerId = 1, endpoints = { "127.0.0.1:19092" } } },
+      { brokerNodeInfo = { brokerId = 2, endpoints = { "127.0.0.1:19093" } } },
+    } })
+    stub.probe("tcp", { host = "127.0.0.1", port = 19092 }, { ok = true, host = "127.0.0.1", port = 19092, latency_ms = 1 })
+    stub.probe("tcp", { host = "127.0.0.1", port = 19093 }, { ok = false, host = "127.0.0.1", port = 19093, latency_ms = 1, reason = "refused" })
+    local result = run_runbook("msk.connectivity-test", { cluster_arn = arn })
+    assert.are.same({ "broker-unreachable" }, result.codes)
+    assert.matches("broker 2 %(127%.0%.0%.1%) is unreachable on port 19093", result.findings[1].summary)
+  end)
+
   it("finds the cluster by name", function()
     stub.aws("kafka", "list_clusters_v2", nil, { clusterInfoList = {
       { clusterName = "demo-other", clusterArn = "arn:other" }, { clusterName = "demo", clusterArn = arn } } })

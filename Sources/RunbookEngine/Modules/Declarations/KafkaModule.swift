@@ -89,10 +89,15 @@ extension LuaModule {
 struct KafkaBrokerRecord: LuaRecord {
     static let recordName = "kafka.Broker"
     static let example = KafkaBrokerRecord(
-        id: "1", endpoints: ["b-1.demo.kafka.us-east-1.amazonaws.com"], subnet: "subnet-0abc", address: "10.0.1.5",
+        id: "1", endpoints: ["b-1.demo.kafka.us-east-1.amazonaws.com"], host: "b-1.demo.kafka.us-east-1.amazonaws.com", port: 9092,
+        subnet: "subnet-0abc", address: "10.0.1.5",
         instanceType: "kafka.m5.large", nodeArn: "arn:aws:kafka:us-east-1:123456789012:broker/demo/abcd-1/1")
     let id: String
     let endpoints: [String]
+    /// The first endpoint's host.
+    let host: String?
+    /// The first endpoint's port, when it names one (MSK's do not; a stand-in's local peers do).
+    let port: Int?
     let subnet: String?
     let address: String?
     let instanceType: String?

@@ -12,9 +12,13 @@ function kafka.brokers(cluster_arn)
     for _, node in ipairs(page.nodeInfoList or {}) do
       local info = node.brokerNodeInfo
       if info then
+        local endpoints = info.endpoints or {}
+        -- MSK's endpoints are host names; a stand-in whose brokers are local peers names host:port.
+        local host, port = (endpoints[1] or ""):match("^(.-):(%d+)$")
         brokers[#brokers + 1] = {
           id = info.brokerId and tostring(G.math.tointeger(info.brokerId) or info.brokerId),
-          endpoints = info.endpoints or {}, subnet = info.clientSubnet, address = info.clientVpcIpAddress,
+          endpoints = endpoints, host = host or endpoints[1], port = port and G.tonumber(port),
+          subnet = info.clientSubnet, address = info.clientVpcIpAddress,
           instance_type = node.instanceType, node_arn = node.nodeARN,
         }
       end
