@@ -166,13 +166,30 @@ struct ModelProtocolMotoTests {
         try await expectError("kafka", "GetClusterPolicy", .map(["ClusterArn": .string(v1Arn)]), code: "NotFoundException")
     }
 
-    /// rest-json with the function name as a label and a 404 error. Creating a function is left
-    /// out: moto requires its role to exist in IAM, and no model here is IAM's.
-    @Test func lambdaFunctionsAndAMissingFunction() async throws {
+    /// rest-json with a blob in the JSON body (the code, base64), the function name as a label, a
+    /// map of tags by ARN, an empty 204 answer, and a 404 error.
+    @Test func lambdaFunctionRoundTripAndAMissingFunction() async throws {
+        let moto = try await Self.shared.get()
+        // moto's Lambda checks the role exists in IAM, and AWSKit has no IAM model: boto3 makes it.
+        let role = try await moto.runScript("moto_role.py", ["lambda-\(unique)"]).trimmingCharacters(in: .whitespacesAndNewlines)
         let lambda = try await client("lambda")
+        let name = "f-\(unique)"
+        // The smallest zip there is, the end record alone: moto stores the code and never runs it.
+        let zip: [UInt8] = Array("PK".utf8) + [5, 6] + Array(repeating: 0, count: 18)
+        let created = try await lambda.send(operation: "CreateFunction", input: .map([
+            "FunctionName": .string(name), "Runtime": .string("python3.12"), "Role": .string(role),
+            "Handler": .string("index.handler"), "Code": .map(["ZipFile": .blob(zip)]), "Timeout": .integer(7),
+        ]))
+        let arn = try #require(created["FunctionArn"]?.stringValue, "\(created)")
+        #expect(created["CodeSize"] == .integer(Int64(zip.count)) && created["Timeout"] == .integer(7), "\(created)")
+        let got = try await lambda.send(operation: "GetFunction", input: .map(["FunctionName": .string(name)]))
+        #expect(got["Configuration"]?["Handler"] == .string("index.handler"), "\(got)")
         let functions = try await lambda.send(operation: "ListFunctions")
-        #expect(functions["Functions"]?.listValue != nil, "\(functions)")
-        try await expectError("lambda", "GetFunction", .map(["FunctionName": .string("missing-\(unique)")]),
-                              code: "ResourceNotFoundException")
+        #expect(functions["Functions"]?.listValue?.contains { $0["FunctionName"] == .string(name) } == true, "\(functions)")
+        _ = try await lambda.send(operation: "TagResource", input: .map(["Resource": .string(arn), "Tags": .map(["team": .string("sre")])]))
+        let tags = try await lambda.send(operation: "ListTags", input: .map(["Resource": .string(arn)]))
+        #expect(tags["Tags"] == .map(["team": .string("sre")]), "\(tags)")
+        _ = try await lambda.send(operation: "DeleteFunction", input: .map(["FunctionName": .string(name)]))
+        try await expectError("lambda", "GetFunction", .map(["FunctionName": .string(name)]), code: "ResourceNotFoundException")
     }
 }
