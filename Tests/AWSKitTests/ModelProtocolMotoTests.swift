@@ -123,4 +123,73 @@ struct ModelProtocolMotoTests {
         #expect(zones["HostedZones"]?.listValue?.contains { $0["Name"] == .string("z\(unique).example.com.") } == true, "\(zones)")
         try await expectError("route53", "GetHostedZone", .map(["Id": .string("ZMISSING\(unique)")]), code: "NoSuchHostedZone")
     }
+
+    /// rest-json: labels in the path (an ARN, one encoded segment), camelCase wire names, a map of
+    /// tags, the query string, and a JSON error body read for its code.
+    @Test func kafkaClusterRoundTripAndAMissingCluster() async throws {
+        let kafka = try await client("kafka")
+        let brokers: AWSValue = .map([
+            "ClientSubnets": .list([.string("subnet-1"), .string("subnet-2"), .string("subnet-3")]),
+            "InstanceType": .string("kafka.m5.large"),
+        ])
+        let created = try await kafka.send(operation: "CreateClusterV2", input: .map([
+            "ClusterName": .string("v2-\(unique)"), "Tags": .map(["team": .string("sre")]),
+            "Provisioned": .map(["BrokerNodeGroupInfo": brokers, "KafkaVersion": .string("3.6.0"), "NumberOfBrokerNodes": .integer(3)]),
+        ]))
+        let arn = try #require(created["clusterArn"]?.stringValue, "\(created)")
+        #expect(created["clusterName"] == .string("v2-\(unique)"))
+        let v2 = try await kafka.send(operation: "DescribeClusterV2", input: .map(["ClusterArn": .string(arn)]))
+        #expect(v2["clusterInfo"]?["clusterName"] == .string("v2-\(unique)"), "\(v2)")
+        #expect(v2["clusterInfo"]?["provisioned"]?["numberOfBrokerNodes"] == .integer(3), "\(v2)")
+        let listedV2 = try await kafka.send(operation: "ListClustersV2", input: .map(["ClusterNameFilter": .string("v2-\(unique)")]))
+        #expect(listedV2["clusterInfoList"]?.listValue?.map { $0["clusterArn"] } == [.string(arn)], "\(listedV2)")
+
+        let v1 = try await kafka.send(operation: "CreateCluster", input: .map([
+            "ClusterName": .string("v1-\(unique)"), "BrokerNodeGroupInfo": brokers, "KafkaVersion": .string("3.6.0"),
+            "NumberOfBrokerNodes": .integer(3),
+        ]))
+        let v1Arn = try #require(v1["clusterArn"]?.stringValue, "\(v1)")
+        let described = try await kafka.send(operation: "DescribeCluster", input: .map(["ClusterArn": .string(v1Arn)]))
+        #expect(described["clusterInfo"]?["clusterName"] == .string("v1-\(unique)"), "\(described)")
+        #expect(described["clusterInfo"]?["brokerNodeGroupInfo"]?["clientSubnets"]?.listValue?.count == 3, "\(described)")
+        // moto's ListClusters ignores the filter (ListClustersV2's applies it, above).
+        let listed = try await kafka.send(operation: "ListClusters", input: .map(["ClusterNameFilter": .string("v1-\(unique)")]))
+        #expect(listed["clusterInfoList"]?.listValue?.contains { $0["clusterArn"] == .string(v1Arn) } == true, "\(listed)")
+
+        _ = try await kafka.send(operation: "TagResource", input: .map(["ResourceArn": .string(arn), "Tags": .map(["owner": .string("me")])]))
+        let tags = try await kafka.send(operation: "ListTagsForResource", input: .map(["ResourceArn": .string(arn)]))
+        #expect(tags["tags"] == .map(["team": .string("sre"), "owner": .string("me")]), "\(tags)")
+        let deleted = try await kafka.send(operation: "DeleteCluster", input: .map(["ClusterArn": .string(v1Arn)]))
+        #expect(deleted["clusterArn"] == .string(v1Arn), "\(deleted)")
+        // moto answers DescribeCluster of an unknown ARN with a 500 (a KeyError); GetClusterPolicy
+        // checks the ARN and says NotFoundException, as MSK does.
+        try await expectError("kafka", "GetClusterPolicy", .map(["ClusterArn": .string(v1Arn)]), code: "NotFoundException")
+    }
+
+    /// rest-json with a blob in the JSON body (the code, base64), the function name as a label, a
+    /// map of tags by ARN, an empty 204 answer, and a 404 error.
+    @Test func lambdaFunctionRoundTripAndAMissingFunction() async throws {
+        let moto = try await Self.shared.get()
+        // moto's Lambda checks the role exists in IAM, and AWSKit has no IAM model: boto3 makes it.
+        let role = try await moto.runScript("moto_role.py", ["lambda-\(unique)"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let lambda = try await client("lambda")
+        let name = "f-\(unique)"
+        // The smallest zip there is, the end record alone: moto stores the code and never runs it.
+        let zip: [UInt8] = Array("PK".utf8) + [5, 6] + Array(repeating: 0, count: 18)
+        let created = try await lambda.send(operation: "CreateFunction", input: .map([
+            "FunctionName": .string(name), "Runtime": .string("python3.12"), "Role": .string(role),
+            "Handler": .string("index.handler"), "Code": .map(["ZipFile": .blob(zip)]), "Timeout": .integer(7),
+        ]))
+        let arn = try #require(created["FunctionArn"]?.stringValue, "\(created)")
+        #expect(created["CodeSize"] == .integer(Int64(zip.count)) && created["Timeout"] == .integer(7), "\(created)")
+        let got = try await lambda.send(operation: "GetFunction", input: .map(["FunctionName": .string(name)]))
+        #expect(got["Configuration"]?["Handler"] == .string("index.handler"), "\(got)")
+        let functions = try await lambda.send(operation: "ListFunctions")
+        #expect(functions["Functions"]?.listValue?.contains { $0["FunctionName"] == .string(name) } == true, "\(functions)")
+        _ = try await lambda.send(operation: "TagResource", input: .map(["Resource": .string(arn), "Tags": .map(["team": .string("sre")])]))
+        let tags = try await lambda.send(operation: "ListTags", input: .map(["Resource": .string(arn)]))
+        #expect(tags["Tags"] == .map(["team": .string("sre")]), "\(tags)")
+        _ = try await lambda.send(operation: "DeleteFunction", input: .map(["FunctionName": .string(name)]))
+        try await expectError("lambda", "GetFunction", .map(["FunctionName": .string(name)]), code: "ResourceNotFoundException")
+    }
 }

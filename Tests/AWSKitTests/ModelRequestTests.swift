@@ -109,4 +109,24 @@ struct ModelRequestTests {
     @Test func cloudWatchIsSentAsJSONAsBotocoreChooses() throws {
         #expect(AWSModelRequest.wireProtocol(of: try AWSServiceModel.load("cloudwatch")) == "json")
     }
+
+    /// A timestamp input of 1e300 (or NaN) reached `Int64(seconds)` while the request was built and
+    /// trapped, ending every run in the process; it is an input error naming the member.
+    @Test(arguments: [1e300, -1e300, .nan, .infinity, 253_402_300_800])
+    func aTimestampOutOfRangeIsAnInputErrorNotATrap(seconds: Double) throws {
+        let model = try AWSServiceModel.load("cloudwatch")
+        let error = #expect(throws: AWSError.self) {
+            try AWSModelRequest.build(model, operation: "GetMetricStatistics", input: .map([
+                "Namespace": .string("AWS/Kafka"), "MetricName": .string("CpuUser"), "StartTime": .timestamp(seconds),
+                "EndTime": .timestamp(0), "Period": .integer(60),
+            ]))
+        }
+        #expect("\(error.map(String.init(describing:)) ?? "")".contains("member StartTime is not a time from year 1 to 9999"))
+        // The query protocol writes ISO 8601 through the same check.
+        #expect(throws: AWSError.self) {
+            try AWSModelRequest.build(try AWSServiceModel.load("autoscaling"), operation: "PutScheduledUpdateGroupAction", input: .map([
+                "AutoScalingGroupName": .string("g"), "ScheduledActionName": .string("s"), "StartTime": .timestamp(seconds),
+            ]))
+        }
+    }
 }

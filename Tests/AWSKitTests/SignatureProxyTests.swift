@@ -16,20 +16,29 @@ struct SignatureProxyTests {
     func cloudwatch(accessKeyID: String? = nil, secret: String) throws -> AWSServiceClient {
         let accessKeyID = accessKeyID ?? moto.accessKeyID
         return AWSServiceClient(
-            service: CloudWatchAPI.service, signingName: CloudWatchAPI.signingName, region: "us-east-1",
-            endpoint: try #require(URL(string: moto.url)),
+            model: try AWSServiceModel.load("cloudwatch"), region: "us-east-1", endpoint: try #require(URL(string: moto.url)),
             credentials: { AWSCredentials(accessKeyID: accessKeyID, secretAccessKey: secret) }, sleep: { _ in })
     }
 
-    static let putAlarm = CloudWatchAPI.request("PutMetricAlarm", jsonBody: Array("""
-        {"AlarmName":"refused-alarm","Namespace":"AWS/Kafka","MetricName":"CpuUser","Statistic":"Maximum",\
-        "Period":300,"EvaluationPeriods":1,"Threshold":80,"ComparisonOperator":"GreaterThanThreshold"}
-        """.utf8))
-    static let describeAlarm = CloudWatchAPI.request("DescribeAlarms", jsonBody: Array(#"{"AlarmNames":["refused-alarm"]}"#.utf8))
+    static var putAlarm: AWSOperationRequest {
+        get throws {
+            try AWSModelRequest.build(try AWSServiceModel.load("cloudwatch"), operation: "PutMetricAlarm", input: .map([
+                "AlarmName": .string("refused-alarm"), "Namespace": .string("AWS/Kafka"), "MetricName": .string("CpuUser"),
+                "Statistic": .string("Maximum"), "Period": .integer(300), "EvaluationPeriods": .integer(1), "Threshold": .double(80),
+                "ComparisonOperator": .string("GreaterThanThreshold"),
+            ]))
+        }
+    }
+    static var describeAlarm: AWSOperationRequest {
+        get throws {
+            try AWSModelRequest.build(try AWSServiceModel.load("cloudwatch"), operation: "DescribeAlarms",
+                                      input: .map(["AlarmNames": .list([.string("refused-alarm")])]))
+        }
+    }
 
     /// The names of the alarms called refused-alarm that moto holds, asked with the right key.
     func alarmsInMoto() async throws -> [String] {
-        let answer = try await cloudwatch(secret: moto.secretAccessKey).send(Self.describeAlarm)
+        let answer = try await cloudwatch(secret: moto.secretAccessKey).send(try Self.describeAlarm)
         let object = try JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any]
         return (object?["MetricAlarms"] as? [[String: Any]] ?? []).compactMap { $0["AlarmName"] as? String }
     }
@@ -37,7 +46,7 @@ struct SignatureProxyTests {
     @Test func aWrongSecretIsRefusedWithSignatureDoesNotMatchAndNothingReachesMoto() async throws {
         let attempts = AWSServiceClientTests.Attempts()
         let error = await #expect(throws: AWSServiceError.self) {
-            try await cloudwatch(secret: "not-" + moto.secretAccessKey).send(Self.putAlarm, onAttempt: attempts.add)
+            try await cloudwatch(secret: "not-" + moto.secretAccessKey).send(try Self.putAlarm, onAttempt: attempts.add)
         }
         #expect(error?.code == "SignatureDoesNotMatch")
         #expect(error?.status == 403)
@@ -56,18 +65,18 @@ struct SignatureProxyTests {
 
         // moto never saw the refused PutMetricAlarm; the same request with the right secret goes through.
         #expect(try await alarmsInMoto() == [])
-        _ = try await cloudwatch(secret: moto.secretAccessKey).send(Self.putAlarm)
+        _ = try await cloudwatch(secret: moto.secretAccessKey).send(try Self.putAlarm)
         #expect(try await alarmsInMoto() == ["refused-alarm"])
         #expect(try await moto.requests().map(\.forwarded) == [false, true, true, true])
     }
 
     @Test func anUnknownKeyAndAnUnsignedRequestAreRefusedToo() async throws {
         let unknown = await #expect(throws: AWSServiceError.self) {
-            try await cloudwatch(accessKeyID: "AKIDSTRANGER", secret: moto.secretAccessKey).send(Self.putAlarm)
+            try await cloudwatch(accessKeyID: "AKIDSTRANGER", secret: moto.secretAccessKey).send(try Self.putAlarm)
         }
         #expect(unknown?.code == "InvalidClientTokenId" && unknown?.status == 403, "\(unknown.map(String.init(describing:)) ?? "")")
 
-        let request = Self.putAlarm
+        let request = try Self.putAlarm
         let unsigned = try await CurlTransport.shared.send(HTTPRequest(
             method: "POST", url: moto.url + "/", headers: request.headers.map { ($0.name, $0.value) }, body: request.body))
         #expect(unsigned.status == 403)

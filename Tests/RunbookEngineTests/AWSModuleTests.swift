@@ -88,6 +88,19 @@ struct AWSModuleTests {
         #expect(calls.contains { $0.service == "route53" && $0.operation == "CreateHostedZone" && $0.effect == "mutate" })
     }
 
+    /// The request was built twice, once for the journal and once to send, so a token the model fills
+    /// in (EC2's idempotency `ClientToken`) differed between the journal and the wire; the journal
+    /// now holds the request that was sent.
+    @Test func theJournaledRequestIsTheOneSentIdempotencyTokenIncluded() async throws {
+        let record = try await run("""
+            local answer = aws.ec2.create_traffic_mirror_filter{ Description = "t-\(unique)" }
+            step("token", function() return answer.clientToken end)
+            """)
+        let sent = try #require(lastResult(record)?.stringValue)
+        let call = record.events(.call).first { $0.operation == "CreateTrafficMirrorFilter" }
+        #expect(call?.request?["body"].stringValue?.contains("ClientToken=\(sent)") == true, "\(call?.request ?? .nil)")
+    }
+
     @Test func aDryRunOfTerminateInstancesLeavesTheInstanceRunning() async throws {
         let id = try await runInstance()
         let body = """

@@ -103,4 +103,20 @@ struct CloudWatchModuleTests {
             #expect(request.service == "monitoring" && request.region == "us-east-1")
         }
     }
+
+    /// Keys were guessed into PascalCase, so `ok_actions` went out as `OkActions`, a member CloudWatch
+    /// does not have, and the alarm got no OK action; keys are now the model's members by boto3's names.
+    @Test func okActionsReachTheAlarm() async throws {
+        let topic = "arn:aws:sns:us-east-1:123456789012:ok-topic"
+        let record = try await run("""
+            cloudwatch.put_metric_alarm { alarm_name = "ok-actions", namespace = "AWS/Kafka", metric = "CpuUser",
+              statistic = "Maximum", period = 300, evaluation_periods = 1, threshold = 80,
+              comparison_operator = "GreaterThanThreshold", ok_actions = { "\(topic)" } }
+            local alarm = cloudwatch.describe_alarms { alarm_names = { "ok-actions" } }.MetricAlarms[1]
+            step("actions", function() return alarm.OKActions end)
+            """)
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        #expect(record.events(.stepFinished).last?.result == [.string(topic)])
+        #expect(record.events(.call).first?.request?["body"]["OKActions"] == [.string(topic)])
+    }
 }

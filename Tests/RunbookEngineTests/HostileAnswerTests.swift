@@ -32,6 +32,19 @@ struct HostileAnswerTests {
         #expect(message.contains("kafka.describe_cluster") && message.contains("nesting deeper than 200"), "\(message)")
     }
 
+    /// JSON answers are checked before they are decoded, but an answer whose payload is the bytes
+    /// themselves (Lambda's `Invoke`) is not JSON and reaches the runbook as it came.
+    @Test func aPayloadAnswerThatIsNotJSONReachesTheRunbookAsBytes() async throws {
+        let server = try HostileServer.http(headers: ["Content-Type": "application/octet-stream"], body: .bytes(Array("not {json".utf8)))
+        let record = try await run(runbookSource("""
+            local answer = aws.lambda.invoke{ FunctionName = "f" }
+            -- Lambda's model marks the payload sensitive: the journal masks it, the runbook compares it.
+            step("payload", function() return answer.Payload == "not {json" end)
+            """), configuration: configuration(server))
+        #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
+        #expect(record.events(.stepFinished).last?.result == true)
+    }
+
     /// Runs `body` and returns what its last step returned, as a table.
     func outcome(_ body: String, server: HostileServer? = nil) async throws -> LuaTable {
         let record = try await run(runbookSource(body), configuration: server.map(configuration))

@@ -132,15 +132,24 @@ struct Builder {
     }
 
     func timestamp(_ value: AWSValue, format: String, member: String) throws -> String {
+        let seconds: Double
         switch value {
-        case .timestamp(let seconds), .double(let seconds): return AWSWireTime.format(seconds, as: format)
-        case .integer(let seconds): return AWSWireTime.format(Double(seconds), as: format)
+        case .timestamp(let given), .double(let given): seconds = given
+        case .integer(let given): seconds = Double(given)
         case .string(let text):
-            guard let seconds = AWSWireTime.parse(text) else { throw fail("member \(member) is not a timestamp") }
-            return AWSWireTime.format(seconds, as: format)
+            guard let parsed = AWSWireTime.parse(text) else { throw fail("member \(member) is not a timestamp") }
+            seconds = parsed
         default: throw fail("member \(member) takes a timestamp, not \(value)")
         }
+        // The formats convert to whole seconds and civil dates: a value past them would trap.
+        guard Self.timestampRange.contains(seconds) else {
+            throw fail("member \(member) is not a time from year 1 to 9999 in epoch seconds, got \(seconds)")
+        }
+        return AWSWireTime.format(seconds, as: format)
     }
+
+    /// Epoch seconds of 0001-01-01T00:00:00Z through 9999-12-31T23:59:59Z, the years ISO 8601 writes with four digits.
+    static let timestampRange: ClosedRange<Double> = -62_135_596_800...253_402_300_799
 
     /// Python's `str(float)`: `80.0`, `0.5`.
     func pythonFloat(_ number: Double) -> String {

@@ -39,10 +39,8 @@ public struct AWSSettings: Sendable {
 /// an error only at the first AWS call, so runbooks that use no AWS need none.
 final class ResolvedAWS: Sendable {
     let region: String?
-    let endpoints: [AWSService: URL]
     let credentials: @Sendable () async throws -> AWSCredentials
     let transport: (any HTTPTransport)?
-    private let quotas: [AWSService: RetryQuota]
     /// The settings endpoints of model-driven services (`aws.<client>`) are resolved from, at
     /// their first call: which services a run uses is known only then, and resolving needs the
     /// model, which is loaded only then.
@@ -56,11 +54,10 @@ final class ResolvedAWS: Sendable {
         do {
             configuration = try AWSConfiguration(environment: settings.environment, profile: settings.profile)
             region = try configuration.regionSetting(explicit: settings.region)?.region
-            var endpoints: [AWSService: URL] = [:]
+            // Checked now for the modules' own services; their clients resolve them again at the first call.
             for service in services {
-                endpoints[service] = try configuration.configuredEndpoint(for: service, explicit: settings.endpointURL)
+                _ = try configuration.configuredEndpoint(for: service, explicit: settings.endpointURL)
             }
-            self.endpoints = endpoints
             self.configuration = configuration
             explicitEndpoint = settings.endpointURL
         } catch {
@@ -68,7 +65,6 @@ final class ResolvedAWS: Sendable {
                                hint: "fix the file or setting named; runbook never falls back to another endpoint, region or profile")
         }
         self.transport = transport
-        quotas = Dictionary(uniqueKeysWithValues: services.map { ($0, RetryQuota()) })
         if let given = settings.credentials {
             credentials = given
         } else {
@@ -82,24 +78,6 @@ final class ResolvedAWS: Sendable {
                 }
             }
         }
-    }
-
-    /// A client for `service`: the configured endpoint, else the region's default one.
-    ///
-    /// - Throws: ``PrimitiveConfigurationError`` when no region is set anywhere.
-    func client(for service: AWSService) throws -> AWSServiceClient {
-        guard let region else {
-            throw PrimitiveConfigurationError("no AWS region: set AWS_REGION or a profile region, or pass --region")
-        }
-        let endpoint: URL
-        do {
-            endpoint = try endpoints[service] ?? service.defaultEndpoint(region: region)
-        } catch {
-            throw PrimitiveConfigurationError("\(error)")
-        }
-        return AWSServiceClient(service: service.journalName, signingName: service.signingName, region: region, endpoint: endpoint,
-                                transport: transport ?? CurlTransport.shared, quota: quotas[service] ?? RetryQuota(),
-                                credentials: credentials)
     }
 }
 
@@ -140,9 +118,4 @@ extension ResolvedAWS {
             return client
         }
     }
-}
-
-extension AWSService {
-    /// The service as journals and errors name it: the module's name (`kafka`, `cloudwatch`).
-    var journalName: String { serviceID.lowercased() }
 }

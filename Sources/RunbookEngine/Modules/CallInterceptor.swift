@@ -3,7 +3,7 @@ public import LuaKit
 /// What a primitive call is, in the names a runbook test stubs it by: boto3's client and
 /// method with the input by the model's member names, or a probe's kind with its arguments.
 ///
-/// Set once per family: ``AWSModelCall`` (and the hand-written `.aws` builder) for AWS, the
+/// Set once per family: ``AWSModelCall`` for AWS (`aws.*` and the `kafka` and `cloudwatch` aliases), the
 /// module installer for every other primitive.
 public enum CallIdentity: Sendable, Equatable {
     /// An AWS operation: `kafka`, `describe_cluster`, `{ ClusterArn = ... }`.

@@ -11,13 +11,6 @@ public struct ModuleServices: Sendable {
     /// send none do not pay for initialising curl and OpenSSL, unless a test gives another.
     public var http: any HTTPTransport { transport ?? CurlTransport.shared }
 
-    /// A signed client for `service`, with the engine's region, endpoint and credentials.
-    ///
-    /// - Throws: ``PrimitiveConfigurationError`` when no region is configured.
-    public func aws(_ service: AWSService) throws -> AWSServiceClient {
-        try aws.client(for: service)
-    }
-
     /// A signed client for the service `model` describes (`aws.<client>`), with the engine's
     /// region, endpoint settings and credentials; made at its first call and kept.
     ///

@@ -104,10 +104,13 @@ final class RunContext {
     func countPlannedAction() { plannedActions += 1 }
 }
 
+func milliseconds(_ duration: Duration) -> Double {
+    let (seconds, attoseconds) = duration.components
+    return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+}
+
 func milliseconds(since start: ContinuousClock.Instant) -> Double {
-    let elapsed = ContinuousClock.now - start
-    let (seconds, attoseconds) = elapsed.components
-    return (Double(seconds) * 1000 + Double(attoseconds) / 1e15).rounded(toPlaces: 3)
+    milliseconds(ContinuousClock.now - start).rounded(toPlaces: 3)
 }
 
 extension Double {

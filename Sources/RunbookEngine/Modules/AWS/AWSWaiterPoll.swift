@@ -27,16 +27,16 @@ enum AWSWaiterPoll {
         let interval = options.fields["interval"]?.doubleValue ?? Double(waiter.delay)
         let timeout = options.fields["timeout"]?.doubleValue ?? Double(waiter.delay) * Double(waiter.maxAttempts)
         let call = try AWSModelCall.Target(model: model, operation: waiter.operation, input: arguments.table("input"),
-                                           services: services)
+                                           answerLimit: arguments.answerLimit, services: services)
         let label = "aws.\(clientName).wait \(name)"
         return call.dispatched(target: "waiter \(name)") { reporter in
             let outcome: AWSWaiter.Outcome
             var answer: PrimitiveResult?
             var failure: AWSServiceError?
             do {
-                let response = try await call.client.send(call.request, onAttempt: AWSModelCall.report(to: reporter))
-                let members = try AWSModelResponse.decode(model, operation: waiter.operation, response: response, keys: .member)
-                answer = call.result(try AWSModelResponse.decode(model, operation: waiter.operation, response: response))
+                let response = try await call.send(onAttempt: AWSModelCall.report(to: reporter))
+                let members = try call.decode(response, keys: .member)
+                answer = call.result(try call.decode(response))
                 outcome = .answer(members, status: response.status)
             } catch let error as AWSServiceError {
                 outcome = .error(code: error.code, status: error.status)

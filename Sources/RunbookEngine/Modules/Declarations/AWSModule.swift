@@ -121,16 +121,33 @@ enum AWSModelCall {
             throw LuaHostError("aws.\(clientName).\(method): paginate must be a boolean")
         }
         let pagination = paginate?.boolValue == true ? try AWSPagination(model: model, operation: operation) : nil
-        let call = try Target(model: model, operation: operation, input: input, services: services)
-        let identity = CallIdentity.aws(client: clientName, method: method, input: .table(input))
-        return call.dispatched(identity: identity) { reporter in
+        return try prepare(operation, of: model, input: input, pagination: pagination, answerLimit: arguments.answerLimit,
+                           services: services)
+    }
+
+    /// The one way a model operation becomes a call, for `aws.<client>.<operation>` and for the
+    /// `kafka` and `cloudwatch` aliases alike: ``Target`` with its class, journal lines and the
+    /// identity runbook tests stub it by (boto3's client and method, the input by member names).
+    ///
+    /// - Parameters:
+    ///   - input: the input members by their model names.
+    ///   - answerLimit: the Lua memory the answer may take (``Arguments/answerLimit``).
+    ///   - planned: what a dry run of a mutate returns besides `planned` and `request`.
+    static func prepare(
+        _ operation: String, of model: AWSServiceModel, input: LuaTable, pagination: AWSPagination? = nil,
+        answerLimit: Int?, planned: LuaValue = [:], services: ModuleServices
+    ) throws -> DispatchedCall {
+        let call = try Target(model: model, operation: operation, input: input, answerLimit: answerLimit, services: services)
+        let identity = CallIdentity.aws(client: model.service, method: BotocoreName.method(for: operation), input: .table(input))
+        return call.dispatched(identity: identity, planned: planned) { reporter in
             let answer = if let pagination {
                 try await pagination.all(call.input) { page, number, token in
-                    try await call.client.send(operation: operation, input: page,
-                                               onAttempt: report(to: reporter, page: number, token: token))
+                    // The first page is the request the journal already holds; later pages carry their token.
+                    let request = number == 1 ? call.request : try call.client.request(operation: operation, input: page)
+                    return try call.decode(try await call.send(request, onAttempt: report(to: reporter, page: number, token: token)))
                 }
             } else {
-                try await call.client.send(operation: operation, input: call.input, onAttempt: report(to: reporter))
+                try call.decode(try await call.send(onAttempt: report(to: reporter)))
             }
             return call.result(answer)
         }
@@ -144,20 +161,49 @@ enum AWSModelCall {
         let input: AWSValue
         let client: AWSServiceClient
         let request: AWSOperationRequest
+        /// The Lua memory the answer may take (``Arguments/answerLimit``).
+        let answerLimit: Int?
         private let sensitiveInput: [String]
 
-        init(model: AWSServiceModel, operation: String, input: LuaTable, services: ModuleServices) throws {
-            (self.model, self.operation) = (model, operation)
+        init(model: AWSServiceModel, operation: String, input: LuaTable, answerLimit: Int?, services: ModuleServices) throws {
+            (self.model, self.operation, self.answerLimit) = (model, operation, answerLimit)
             (self.input, sensitiveInput) = try AWSValue.input(.table(input), operation: operation, model: model)
             client = try services.aws(model: model)
             request = try client.request(operation: operation, input: self.input)
         }
 
+        /// Sends `request`, by default the one built here, so the journal shows what went out
+        /// (an idempotency token the model fills in included). A JSON answer passes RFC 8259's
+        /// grammar and the run's memory before Foundation decodes it: a hostile peer's deep
+        /// nesting or millions of values end the call here, before any of it is built.
+        ///
+        /// - Throws: what the client's send throws (``AWSServiceError`` for an error answer);
+        ///   ``LuaAnswerTooLarge`` past ``answerLimit``; `LuaHostError` naming the operation and
+        ///   the request id for malformed JSON.
+        func send(_ request: AWSOperationRequest? = nil, onAttempt: @Sendable (AWSAttempt) -> Void) async throws -> AWSResponse {
+            let response = try await client.send(request ?? self.request, onAttempt: onAttempt)
+            guard !response.body.isEmpty, AWSModelCall.answersInJSON(operation, of: model) else { return response }
+            do {
+                try StrictJSON.check(response.body, budget: answerLimit)
+            } catch let error as LuaAnswerTooLarge {
+                throw error
+            } catch {
+                throw LuaHostError("\(model.service).\(operation): the answer is \(error) (request id \(response.requestID ?? "none"))")
+            }
+            return response
+        }
+
+        /// The answer decoded by the output shape, keyed by wire names (or `keys`).
+        func decode(_ response: AWSResponse, keys: AWSModelResponse.Keys = .wire) throws -> AWSValue {
+            try AWSModelResponse.decode(model, operation: operation, response: response, keys: keys)
+        }
+
         /// The call for the dry-run gate, classed by the operation's class; `target` is what the
-        /// journal says the call is for, `identity` what a runbook test's stubs know it by.
-        func dispatched(target: String? = nil, identity: CallIdentity? = nil,
+        /// journal says the call is for, `identity` what a runbook test's stubs know it by,
+        /// `planned` what a dry run of a mutate returns besides `planned = true` and `request`.
+        func dispatched(target: String? = nil, identity: CallIdentity? = nil, planned: LuaValue = [:],
                         send: @escaping @Sendable (CallReporter) async throws -> PrimitiveResult) -> DispatchedCall {
-            var prepared = PreparedCall(request: AWSModelCall.shown(request), target: target, send: send)
+            var prepared = PreparedCall(request: AWSModelCall.shown(request), target: target, planned: planned, send: send)
             prepared.secrets = sensitiveInput
             prepared.identity = identity
             let effect = Effect(AWSOperationClass.of(service: model.service, operation: operation))
@@ -182,6 +228,20 @@ enum AWSModelCall {
             journaled.page = page
             journaled.pageToken = token
             reporter.attempt(journaled)
+        }
+    }
+
+    /// Whether the body of `operation`'s answer is JSON: always for json, and for rest-json unless
+    /// the output's payload is bytes or text (Lambda's `Invoke` answers with the function's output).
+    static func answersInJSON(_ operation: String, of model: AWSServiceModel) -> Bool {
+        switch AWSModelRequest.wireProtocol(of: model) {
+        case "json": return true
+        case "rest-json":
+            guard let output = model.operations[operation]?.output, let shape = try? model.shape(output.shape),
+                  let payload = shape.payload, let ref = shape.members?.first(where: { $0.name == payload }),
+                  let payloadShape = try? model.shape(ref.shape) else { return true }
+            return payloadShape.type != .blob && payloadShape.type != .string
+        default: return false
         }
     }
 

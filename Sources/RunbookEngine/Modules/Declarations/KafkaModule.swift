@@ -1,58 +1,39 @@
-import Foundation
 import AWSKit
 import LuaKit
 
 extension LuaModule {
     /// `kafka`: Amazon MSK's API.
     static let kafka = LuaModule("kafka", doc: """
-        Amazon MSK. Arguments are snake_case; results are the service's JSON as plain tables, with the wire \
-        member names of the AWS API reference (`clusterInfo.state`), unknown fields and enum values kept as they come.
+        Amazon MSK, over the generated `aws.kafka` operations: the same requests, dry-run classes and \
+        journal. Arguments are snake_case; results are the service's JSON as plain tables, with the wire \
+        member names of the AWS API reference (`clusterInfo.state`) and the members of botocore's model.
         """, awsService: .kafka, functions: [
-        read("describe_cluster", [clusterArn], "DescribeCluster: the cluster's state, brokers and settings.",
-             #"kafka.describe_cluster(p.cluster_arn).clusterInfo.state"#) { KafkaAPI.describeCluster(arn: try $0.string("cluster_arn")) },
-        read("describe_cluster_v2", [clusterArn], "DescribeClusterV2: provisioned and serverless clusters.",
-             #"kafka.describe_cluster_v2(p.cluster_arn)"#) { KafkaAPI.describeClusterV2(arn: try $0.string("cluster_arn")) },
-        read("list_clusters_v2", [.optional("options", .options([
+        operation("DescribeCluster", [clusterArn], "DescribeCluster: the cluster's state, brokers and settings.",
+             #"kafka.describe_cluster(p.cluster_arn).clusterInfo.state"#),
+        operation("DescribeClusterV2", [clusterArn], "DescribeClusterV2: provisioned and serverless clusters.",
+             #"kafka.describe_cluster_v2(p.cluster_arn)"#),
+        operation("ListClustersV2", [.optional("options", .options([
             .optional("name_filter", .string, "Clusters whose names start with this"),
             .optional("type_filter", .choice(["PROVISIONED", "SERVERLESS"]), "The cluster type"),
             maxResults, nextToken,
-        ]), "Filters and paging")], "ListClustersV2: one page of clusters.", #"kafka.list_clusters_v2 { name_filter = "orders" }"#) { a in
-            KafkaAPI.listClustersV2(nameFilter: a.optionalString("name_filter"), typeFilter: a.optionalString("type_filter"),
-                                    maxResults: a.optionalInteger("max_results").map(Int.init), nextToken: a.optionalString("next_token"))
+        ]), "Filters and paging")], "ListClustersV2: one page of clusters.", #"kafka.list_clusters_v2 { name_filter = "orders" }"#),
+        operation("ListNodes", [clusterArn, paging], "ListNodes: one page of the cluster's brokers.",
+             #"kafka.list_nodes(p.cluster_arn).nodeInfoList"#),
+        operation("GetBootstrapBrokers", [clusterArn], "GetBootstrapBrokers: the connection strings for every auth mode.",
+             #"kafka.get_bootstrap_brokers(p.cluster_arn).bootstrapBrokerStringTls"#),
+        operation("RebootBroker", [clusterArn, .required("broker_ids", .ids, "The broker to reboot (MSK takes one at a time)")],
+                  "RebootBroker. In a dry run: `{planned = true, clusterOperationArn = \"planned\", request = ...}`.",
+                  #"local op = kafka.reboot_broker(p.cluster_arn, { "2" })"#) { arguments in
+            ["clusterArn": arguments["cluster_arn"], "clusterOperationArn": "planned"]
         },
-        read("list_nodes", [clusterArn, paging], "ListNodes: one page of the cluster's brokers.",
-             #"kafka.list_nodes(p.cluster_arn).nodeInfoList"#) { a in
-            KafkaAPI.listNodes(arn: try a.string("cluster_arn"), maxResults: a.optionalInteger("max_results").map(Int.init),
-                               nextToken: a.optionalString("next_token"))
-        },
-        read("get_bootstrap_brokers", [clusterArn], "GetBootstrapBrokers: the connection strings for every auth mode.",
-             #"kafka.get_bootstrap_brokers(p.cluster_arn).BootstrapBrokerStringTls"#) {
-            KafkaAPI.getBootstrapBrokers(arn: try $0.string("cluster_arn"))
-        },
-        .aws("reboot_broker", service: .kafka, effect: .mutate, parameters: [
-            clusterArn, .required("broker_ids", .ids, "The broker to reboot (MSK takes one at a time)"),
-        ], doc: "RebootBroker. In a dry run: `{planned = true, clusterOperationArn = \"planned\", request = ...}`.",
-           example: #"local op = kafka.reboot_broker(p.cluster_arn, { "2" })"#, planned: { request in
-            ["clusterArn": .string(request.path.clusterArnFromPath), "clusterOperationArn": "planned"]
-        }) { a in KafkaAPI.rebootBroker(arn: try a.string("cluster_arn"), brokerIDs: a.strings("broker_ids")) },
-        read("describe_cluster_operation", [operationArn], "DescribeClusterOperation: an operation's state and steps.",
-             #"kafka.describe_cluster_operation(op.clusterOperationArn)"#) {
-            KafkaAPI.describeClusterOperation(arn: try $0.string("operation_arn"))
-        },
-        read("describe_cluster_operation_v2", [operationArn], "DescribeClusterOperationV2.",
-             #"kafka.describe_cluster_operation_v2(op.clusterOperationArn)"#) {
-            KafkaAPI.describeClusterOperationV2(arn: try $0.string("operation_arn"))
-        },
-        read("list_cluster_operations", [clusterArn, paging], "ListClusterOperations: one page of the cluster's operations.",
-             #"kafka.list_cluster_operations(p.cluster_arn)"#) { a in
-            KafkaAPI.listClusterOperations(arn: try a.string("cluster_arn"), maxResults: a.optionalInteger("max_results").map(Int.init),
-                                           nextToken: a.optionalString("next_token"))
-        },
-        read("list_cluster_operations_v2", [clusterArn, paging], "ListClusterOperationsV2.",
-             #"kafka.list_cluster_operations_v2(p.cluster_arn)"#) { a in
-            KafkaAPI.listClusterOperationsV2(arn: try a.string("cluster_arn"), maxResults: a.optionalInteger("max_results").map(Int.init),
-                                             nextToken: a.optionalString("next_token"))
-        },
+        operation("DescribeClusterOperation", [operationArn], "DescribeClusterOperation: an operation's state and steps.",
+             #"kafka.describe_cluster_operation(op.clusterOperationArn)"#),
+        operation("DescribeClusterOperationV2", [operationArn], "DescribeClusterOperationV2.",
+             #"kafka.describe_cluster_operation_v2(op.clusterOperationArn)"#),
+        operation("ListClusterOperations", [clusterArn, paging], "ListClusterOperations: one page of the cluster's operations.",
+             #"kafka.list_cluster_operations(p.cluster_arn)"#),
+        operation("ListClusterOperationsV2", [clusterArn, paging], "ListClusterOperationsV2.",
+             #"kafka.list_cluster_operations_v2(p.cluster_arn)"#),
         .lua("brokers", effect: .read, parameters: [clusterArn], returns: .list(.record(KafkaBrokerRecord.self)),
              doc: "ListNodes, every page: one entry per broker, sorted by id.", example: #"for _, b in ipairs(kafka.brokers(p.cluster_arn)) do print(b.id) end"#),
         .lua("cluster_arn", effect: .read, parameters: [.required("name", .string, "The cluster's name, as in an alarm's Cluster Name dimension")],
@@ -77,11 +58,15 @@ extension LuaModule {
     static let nextToken = Parameter.optional("next_token", .string, "The token of the next page")
     static let paging = Parameter.optional("options", .options([maxResults, nextToken]), "Paging")
 
-    private static func read(
-        _ name: String, _ parameters: [Parameter], _ doc: String, _ example: String,
-        _ build: @escaping @Sendable (Arguments) throws -> AWSOperationRequest
+    /// An operation of the `kafka` model: its arguments' names are boto3's names of the members
+    /// but for the filters and `operation_arn`, which MSK's API names longer.
+    private static func operation(
+        _ operation: String, _ parameters: [Parameter], _ doc: String, _ example: String,
+        planned: @escaping @Sendable (Arguments) -> LuaValue = { _ in [:] }
     ) -> ModuleFunction {
-        .aws(name, service: .kafka, effect: .read, parameters: parameters, doc: doc, example: example, build)
+        .aws(operation, client: "kafka", parameters: parameters, renames: [
+            "name_filter": "ClusterNameFilter", "type_filter": "ClusterTypeFilter", "operation_arn": "ClusterOperationArn",
+        ], doc: doc, example: example, planned: planned)
     }
 }
 
@@ -102,13 +87,4 @@ struct KafkaBrokerRecord: LuaRecord {
     let address: String?
     let instanceType: String?
     let nodeArn: String?
-}
-
-extension String {
-    /// The cluster ARN from a `/v1/clusters/{arn}/...` path, decoded.
-    fileprivate var clusterArnFromPath: String {
-        let parts = split(separator: "/")
-        guard parts.count >= 3 else { return "" }
-        return String(parts[2]).removingPercentEncoding ?? String(parts[2])
-    }
 }

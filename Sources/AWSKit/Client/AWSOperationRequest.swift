@@ -42,16 +42,6 @@ public struct AWSOperationRequest: Sendable, Equatable {
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
 }
 
-/// Encodes a value for one path segment or query value: everything but `A-Z a-z 0-9 - . _ ~`.
-func encodeLabel(_ value: String) -> String {
-    PercentEncoding.encode(Array(value.utf8))
-}
-
-/// `name=value&...` for the non-nil values, sorted by name, values encoded.
-func encodeQuery(_ items: [(String, String?)]) -> String {
-    items.compactMap { name, value in value.map { "\(name)=\(encodeLabel($0))" } }.sorted().joined(separator: "&")
-}
-
 extension AWSServiceClient {
     /// Sends a prepared operation request.
     public func send(_ request: AWSOperationRequest, timeout: Duration = .seconds(30),
