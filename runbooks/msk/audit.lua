@@ -57,14 +57,9 @@ Each check ends as passed, as a finding with its code, or as skipped when it doe
     local group_info = provisioned.brokerNodeGroupInfo
 
     local brokers = step("List the brokers", function()
+      -- KRaft controllers are nodes too, without broker info; kafka.brokers keeps the brokers only.
       local ids = {}
-      for _, node in ipairs(aws.kafka.list_nodes { ClusterArn = p.cluster_arn, paginate = true }.nodeInfoList or {}) do
-        -- KRaft controllers are nodes too, without brokerNodeInfo; only brokers get alarms.
-        if node.brokerNodeInfo and node.brokerNodeInfo.brokerId then
-          ids[#ids + 1] = ("%.0f"):format(node.brokerNodeInfo.brokerId)
-        end
-      end
-      table.sort(ids, function(a, b) return tonumber(a) < tonumber(b) end)
+      for _, broker in ipairs(kafka.brokers(p.cluster_arn)) do ids[#ids + 1] = broker.id end
       return ids
     end)
 

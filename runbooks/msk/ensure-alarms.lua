@@ -28,13 +28,9 @@ the exact PutMetricAlarm requests and sends none.]],
     end)
 
     local brokers = step("List the brokers", function()
+      -- KRaft controllers are nodes too, without broker info; kafka.brokers keeps the brokers only.
       local ids = {}
-      for _, node in ipairs(aws.kafka.list_nodes { ClusterArn = p.cluster_arn, paginate = true }.nodeInfoList or {}) do
-        if node.brokerNodeInfo and node.brokerNodeInfo.brokerId then
-          ids[#ids + 1] = ("%.0f"):format(node.brokerNodeInfo.brokerId)
-        end
-      end
-      table.sort(ids, function(a, b) return tonumber(a) < tonumber(b) end)
+      for _, broker in ipairs(kafka.brokers(p.cluster_arn)) do ids[#ids + 1] = broker.id end
       if #ids == 0 then fail("cluster " .. cluster.clusterName .. " has no brokers") end
       return ids
     end)
