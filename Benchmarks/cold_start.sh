@@ -16,8 +16,8 @@ bash scripts/build-release.sh runbook >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # Every runbook timed is a copy in $work, not the linker's output: how a file came into the page
-# cache changes how many pages each fault maps, and with it the start by about 1 ms (BENCHMARKS.md,
-# "Cold start: the gap to 451fcc3"). Copies written the same way compare the code alone.
+# cache changes how many pages each fault maps, and with it the start by about 1 ms
+# (BENCHMARKS.md, "issue 9: cold start, the gap to 451fcc3"). Copies written alike compare the code.
 bin=$work/runbook
 cp .build/release/runbook "$bin"
 export XDG_STATE_HOME=$work/state

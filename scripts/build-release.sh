@@ -5,9 +5,9 @@
 # x2.1 dynamically linked; BENCHMARKS.md, "Cold start"), for an 80 MB binary instead of 12 MB.
 # Linked by lld with packed relative relocations (DT_RELR): the metadata of the runtime and
 # Foundation linked in holds about 79,000 absolute pointers, which gold describes in 1.9 MB of RELA
-# entries that ld.so reads at every start; RELR describes them in 15 KB, and a start takes about
-# 0.7 ms less (BENCHMARKS.md, "Cold start: the gap to 451fcc3"). It needs glibc 2.36; an older
-# one refuses the binary by its GLIBC_ABI_DT_RELR version rather than loading it wrongly.
+# entries that ld.so reads at every start; RELR describes them in 15 KB, and a start takes 0.5 to
+# 1 ms less (BENCHMARKS.md, "issue 9: cold start, the gap to 451fcc3"). It needs glibc 2.36; an
+# older one refuses the binary by its GLIBC_ABI_DT_RELR version rather than loading it wrongly.
 # Usage: bash scripts/build-release.sh PRODUCT [PACKAGE_DIR]
 set -euo pipefail
 product=$1
