@@ -32,7 +32,9 @@ struct KafkaHostileBrokerTests {
         #expect(error?.kind == .connectionFailed)
         #expect(error?.description.contains("timed out reading from 127.0.0.1:\(broker.port)") == true, "\(error?.description ?? "")")
         let elapsed = ContinuousClock.now - started
-        #expect(elapsed < .seconds(2), "took \(elapsed)")
+        // The 1 s timeout plus 2 s for a loaded 2-core machine (2.13 s seen in a full run), far from
+        // the 30 s the broker would keep the claim open.
+        #expect(elapsed < .seconds(3), "took \(elapsed)")
         // The time since connecting: at least the timeout, at most what the test saw.
         let text = error?.description ?? ""
         #expect((950...milliseconds(elapsed)).contains(elapsedMilliseconds(in: text) ?? 0), "\(text)")

@@ -2,6 +2,7 @@ import AWSKit
 import Foundation
 import RunbookEngine
 import Testing
+import TestSupport
 
 /// `runbook test` in process: test files in busted's words against runbooks whose only world is
 /// the test's stubs.
