@@ -56,6 +56,31 @@ func run(
                          log: log, extraSinks: extraSinks, configuration: configuration)
 }
 
+/// A run as people see it: the journal file, the Markdown report and the terminal's text.
+struct ShownRun {
+    let record: RunRecord
+    /// The journal file's text, and its events as `JournalFile.read` reads them back.
+    let journal: String
+    let journalEvents: [JournalEvent]
+    let report: String
+    let terminal: String
+}
+
+/// Runs `source` as ``run(_:arguments:dryRun:timeout:log:extraSinks:configuration:)`` does, also
+/// writing its journal file, its report and its terminal view, which it returns.
+func runShown(_ source: String, arguments: [String] = []) async throws -> ShownRun {
+    let folder = RunbookFolder()
+    defer { folder.remove() }
+    let (journalPath, reportPath) = (folder.path + "/journal.jsonl", folder.path + "/report.md")
+    let output = OutputCapture()
+    let record = try await run(source, arguments: arguments, extraSinks: [
+        try JournalFile(path: journalPath), MarkdownReport(path: reportPath), TerminalRenderer(color: false, write: output.append),
+    ])
+    return ShownRun(record: record, journal: try String(contentsOfFile: journalPath, encoding: .utf8),
+                    journalEvents: try JournalFile.read(path: journalPath),
+                    report: try String(contentsOfFile: reportPath, encoding: .utf8), terminal: output.text)
+}
+
 /// Runs the runbook file at `file` (such as one in runbooks/) as ``run(_:arguments:dryRun:timeout:log:extraSinks:configuration:)`` does.
 func run(
     file: String, arguments: [String] = [], dryRun: Bool = false, timeout: Double? = nil,

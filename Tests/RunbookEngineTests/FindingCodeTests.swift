@@ -7,33 +7,28 @@ import Testing
 /// and shown on the terminal and in the report; checked by the one argument checker.
 struct FindingCodeTests {
     @Test func aCodeReachesTheJournalTheTerminalAndTheReport() async throws {
-        let folder = RunbookFolder()
-        defer { folder.remove() }
-        let journalPath = folder.path + "/journal.jsonl"
-        let reportPath = folder.path + "/report.md"
-        let output = OutputCapture()
-        let record = try await run(runbookSource("""
+        let shown = try await runShown(runbookSource("""
             step("audit", function()
               finding { code = "sg-open-world", severity = "high", summary = "sg-1 allows 0.0.0.0/0 on 9092", detail = { group = "sg-1" } }
               finding { severity = "low", summary = "no code here" }
             end)
-            """), extraSinks: [try JournalFile(path: journalPath), MarkdownReport(path: reportPath),
-                              TerminalRenderer(color: false, write: output.append)])
+            """))
+        let record = shown.record
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         #expect(record.result.findings == 2)
         #expect(record.events(.finding).map(\.code) == ["sg-open-world", nil])
 
-        let lines = try String(contentsOfFile: journalPath, encoding: .utf8).split(separator: "\n")
+        let lines = shown.journal.split(separator: "\n")
         let findings = lines.filter { $0.contains(#""event":"finding""#) }
         #expect(findings.count == 2)
         #expect(findings.first?.contains(#""code":"sg-open-world""#) == true, "\(findings)")
         #expect(findings.last?.contains(#""code""#) == false, "a finding without a code journals none: \(findings)")
-        #expect(try JournalFile.read(path: journalPath).filter { $0.event == .finding }.map(\.code) == ["sg-open-world", nil])
+        #expect(shown.journalEvents.filter { $0.event == .finding }.map(\.code) == ["sg-open-world", nil])
 
-        #expect(output.text.contains("! HIGH [sg-open-world] sg-1 allows 0.0.0.0/0 on 9092"), "\(output.text)")
-        #expect(output.text.contains("! LOW no code here"), "\(output.text)")
+        #expect(shown.terminal.contains("! HIGH [sg-open-world] sg-1 allows 0.0.0.0/0 on 9092"), "\(shown.terminal)")
+        #expect(shown.terminal.contains("! LOW no code here"), "\(shown.terminal)")
 
-        let report = try String(contentsOfFile: reportPath, encoding: .utf8)
+        let report = shown.report
         #expect(report.contains("- **HIGH** `sg-open-world` sg-1 allows 0.0.0.0/0 on 9092"), "\(report)")
         #expect(report.contains("- **LOW** no code here"), "\(report)")
     }

@@ -57,23 +57,16 @@ struct LimitsAndSecretsTests {
 
     @Test func secretParametersNeverReachTheJournalOrReport() async throws {
         let secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
-        let folder = RunbookFolder()
-        defer { folder.remove() }
-        let journalPath = folder.path + "/journal.jsonl"
-        let reportPath = folder.path + "/report.md"
-        let output = OutputCapture()
-        let record = try await run(runbookSource("""
+        let shown = try await runShown(runbookSource("""
             log.info("using token " .. p.token)
             step("leak", function() return { token = p.token } end)
             finding { severity = "low", summary = "token " .. p.token }
             error("failed with " .. p.token)
             """, params: "token = { type = \"string\", secret = true, required = true }"),
-            arguments: ["token=\(secret)"],
-            extraSinks: [try JournalFile(path: journalPath), MarkdownReport(path: reportPath),
-                         TerminalRenderer(color: false, write: output.append)])
+            arguments: ["token=\(secret)"])
+        let record = shown.record
         #expect(record.result.exit == .failed)
-        let texts = [try String(contentsOfFile: journalPath, encoding: .utf8),
-                     try String(contentsOfFile: reportPath, encoding: .utf8), output.text]
+        let texts = [shown.journal, shown.report, shown.terminal]
         for text in texts {
             #expect(!text.contains(secret))
             #expect(text.contains(Redactor.mask))

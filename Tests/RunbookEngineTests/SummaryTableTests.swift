@@ -7,12 +7,7 @@ import Testing
 /// the terminal and in the report, its cells escaped where they are shown.
 struct SummaryTableTests {
     @Test func aTableReachesTheJournalTheTerminalAndTheReport() async throws {
-        let folder = RunbookFolder()
-        defer { folder.remove() }
-        let journalPath = folder.path + "/journal.jsonl"
-        let reportPath = folder.path + "/report.md"
-        let output = OutputCapture()
-        let record = try await run(runbookSource("""
+        let shown = try await runShown(runbookSource("""
             step("verdicts", function()
               summary_table { title = "Brokers", columns = { "broker", "tcp", "verdict" }, rows = {
                 { "1", "ok", "healthy" },
@@ -20,20 +15,20 @@ struct SummaryTableTests {
                 { 3, nil, 4.5 },
               } }
             end)
-            """), extraSinks: [try JournalFile(path: journalPath), MarkdownReport(path: reportPath),
-                              TerminalRenderer(color: false, write: output.append)])
+            """))
+        let record = shown.record
         #expect(record.result.exit == .ok, "\(record.result.message ?? "")")
         let table = try #require(record.events(.table).first)
         #expect(table.name == "Brokers")
         #expect(table.step == 1)
         #expect(table.columns == ["broker", "tcp", "verdict"])
         #expect(table.rows == [["1", "ok", "healthy"], ["22", "", "down | <b>"], ["3", "", "4.5"]])
-        #expect(try JournalFile.read(path: journalPath).filter { $0.event == .table }.map(\.rows) == [table.rows])
+        #expect(shown.journalEvents.filter { $0.event == .table }.map(\.rows) == [table.rows])
 
-        #expect(output.text.contains("broker  tcp  verdict\n"), "\(output.text)")
-        #expect(output.text.contains("22           down | <b>\n"), "\(output.text)")
+        #expect(shown.terminal.contains("broker  tcp  verdict\n"), "\(shown.terminal)")
+        #expect(shown.terminal.contains("22           down | <b>\n"), "\(shown.terminal)")
 
-        let report = try String(contentsOfFile: reportPath, encoding: .utf8)
+        let report = shown.report
         #expect(report.contains("## Brokers\n\n| broker | tcp | verdict |\n|---|---|---|\n| 1 | ok | healthy |\n| 22 |  | down \\| &lt;b&gt; |\n"), "\(report)")
     }
 
