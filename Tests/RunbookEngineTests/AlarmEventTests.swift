@@ -170,6 +170,11 @@ struct AlarmEventTests {
          "event.alerts[0].labels.alertname: missing"),
         (AlarmPayloads.alertmanagerGroup.replacingOccurrences(of: #""alerts":["#, with: #""alerts":{"a":1},"x":["#),
          "event.alerts: expected a list, not an object"),
+        // A Trigger or configuration of the wrong type once read as an alarm without a metric.
+        (AlarmPayloads.snsMessage.replacingOccurrences(of: #""Trigger":{"#, with: #""Trigger":"x","Unused":{"#),
+         "event.Trigger: expected an object, not a string"),
+        (AlarmPayloads.compositeAlarm.replacingOccurrences(of: #""configuration":{"#, with: #""configuration":["x"],"unused":{"#),
+         "event.detail.configuration: expected an object, not a list"),
     ]
 
     @Test(arguments: refused)

@@ -15,7 +15,9 @@ enum EventBridgeAlarmEvent {
         _ = try detail.object()
         let state = detail["state"]
         // Composite alarms have no metrics; their configuration holds an alarm rule instead.
-        let metrics = try detail["configuration"].isPresent ? detail["configuration"]["metrics"].optionalList() : []
+        let configuration = detail["configuration"]
+        if configuration.isPresent { _ = try configuration.object() }
+        let metrics = try configuration["metrics"].optionalList()
         let stats = try metrics.compactMap { entry -> (namespace: String, name: String, dimensions: [String: String])? in
             _ = try entry.object()
             // Expression entries compute from the others and name no metric of their own.

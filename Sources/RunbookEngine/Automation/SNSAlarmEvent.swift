@@ -22,6 +22,7 @@ enum SNSAlarmEvent {
         let trigger = message["Trigger"]
         // A metric alarm names its metric in Trigger; a metric-math alarm lists Metrics instead.
         var stats: [(namespace: String, name: String, dimensions: [String: String])] = []
+        if trigger.isPresent { _ = try trigger.object() }
         if trigger.isPresent, trigger["MetricName"].isPresent {
             stats.append((try trigger["Namespace"].name(), try trigger["MetricName"].name(), try dimensions(trigger["Dimensions"])))
         } else if trigger.isPresent {
