@@ -49,6 +49,24 @@ struct TriggerCommandTests {
         #expect(output.stdout.hasSuffix("alarm \"demo-Disk\" ALARM\n  no match\n"), "\(output.stdout)")
     }
 
+    /// An invalid runbook was once left out without a word, so a "no match" could hide a typo.
+    @Test func anInvalidRunbookIsNamedNotSkippedSilently() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/broken.lua", "return runbook { name = \"broken\" }")
+        cli.write("runbooks/cpu.lua", """
+            return runbook { name = "cpu", version = "1.0.0", description = "d",
+              params = { cluster_name = { type = "string" } },
+              triggers = { { namespace = "AWS/Kafka", metric = "CpuUser", params = { cluster_name = "dimension:Cluster Name" } } },
+              run = function(p) end }
+            """)
+        let file = cli.write("event.json", Self.cpuAlarm)
+        let output = try await cli.run("trigger", "--explain", "--event", file, "--runbooks", cli.home + "/runbooks")
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("chosen  cpu cluster_name=demo\n"), "\(output.stdout)")
+        #expect(output.stderr.contains("runbook: warning: not routed to, invalid:") && output.stderr.contains("broken.lua"), "\(output.stderr)")
+    }
+
     @Test func aMalformedEventExitsTwoWithTheField() async throws {
         let output = try await explain(Self.cpuAlarm.replacingOccurrences(of: #""value":"ALARM""#, with: #""value":true"#))
         #expect(output.status == 2)

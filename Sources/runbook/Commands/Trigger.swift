@@ -31,13 +31,21 @@ extension RunbookCLI {
                     hint: "add --explain to see which runbook the event would start, with which parameters"))
             }
             let events: [AlarmEvent]
-            let runbooks: [Runbook]
+            let entries: [RunbookCatalog.Entry]
             do {
                 events = try AlarmEvents.parse(try readEvent())
-                runbooks = try global.catalog().entries().compactMap { try? $0.result.get() }
+                entries = try global.catalog().entries()
             } catch let error as AlarmEventError {
                 throw fail(RunbookError(.invalid, "malformed event: \(error)"))
             } catch let error as RunbookError { throw fail(error) }
+            var runbooks: [Runbook] = []
+            for entry in entries {
+                switch entry.result {
+                case .success(let runbook): runbooks.append(runbook)
+                // An invalid runbook's triggers cannot be read; saying so keeps a "no match" honest.
+                case .failure(let error): standardError("runbook: warning: not routed to, invalid: \(error)\n")
+                }
+            }
             var text = ""
             for event in events {
                 text += "event \(event.source.rawValue) \(event.id): alarm \(event.alarm.debugDescription) \(event.state)\n"
