@@ -67,6 +67,17 @@ struct TriggerCommandTests {
         #expect(output.stderr.contains("runbook: warning: not routed to, invalid:") && output.stderr.contains("broken.lua"), "\(output.stderr)")
     }
 
+    /// A folder without runbooks once gave "no match" and exit 0, hiding a wrong --runbooks.
+    @Test func noRunbooksAtAllIsAnError() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let file = cli.write("event.json", Self.cpuAlarm)
+        let output = try await cli.run("trigger", "--explain", "--event", file, "--runbooks", cli.home + "/missing")
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("no runbook files (*.lua) in \(cli.home)/missing"), "\(output.stderr)")
+        #expect(output.stdout.isEmpty)
+    }
+
     @Test func aMalformedEventExitsTwoWithTheField() async throws {
         let output = try await explain(Self.cpuAlarm.replacingOccurrences(of: #""value":"ALARM""#, with: #""value":true"#))
         #expect(output.status == 2)

@@ -38,6 +38,10 @@ extension RunbookCLI {
             } catch let error as AlarmEventError {
                 throw fail(RunbookError(.invalid, "malformed event: \(error)"))
             } catch let error as RunbookError { throw fail(error) }
+            // With no runbooks every event is "no match", which would hide a wrong --runbooks.
+            guard !entries.isEmpty else {
+                throw fail(RunbookError(.notFound, "no runbook files (*.lua) in \(global.directories.joined(separator: ", "))"))
+            }
             var runbooks: [Runbook] = []
             for entry in entries {
                 switch entry.result {
