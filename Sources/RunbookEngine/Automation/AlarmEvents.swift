@@ -1,4 +1,3 @@
-import Foundation
 import LuaKit
 
 /// Reads alarm events from untrusted bytes: EventBridge, SNS (enveloped or bare) or Alertmanager.
