@@ -60,5 +60,10 @@ let package = Package(
             ],
             path: "Sources/fuzz-strict-json"
         ),
+        .executableTarget(
+            name: "fuzz-alarm-events",
+            dependencies: ["FuzzSupport", .product(name: "RunbookEngine", package: "runbook")],
+            path: "Sources/fuzz-alarm-events"
+        ),
     ]
 )

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-60}
-targets=(prometheus-text connection-strings kafka-codec jute-codec zookeeper-4lw aws-config sigv4 strict-json aws-xml)
+targets=(prometheus-text connection-strings kafka-codec jute-codec zookeeper-4lw aws-config sigv4 strict-json aws-xml alarm-events)
 # FUZZ_TARGETS="sigv4 strict-json" runs only those.
 if [ -n "${FUZZ_TARGETS:-}" ]; then read -r -a targets <<<"$FUZZ_TARGETS"; fi
 for target in "${targets[@]}"; do

@@ -52,14 +52,25 @@ public struct ParamSpec: Sendable {
 }
 
 /// An alarm that starts a runbook, and where each parameter's value comes from.
+///
+/// Text constraints are globs: `*` matches any run of characters, `?` any one.
 public struct Trigger: Sendable, Codable, Equatable {
+    /// The system whose alarms this trigger takes.
+    public let source: AlarmSource
     /// The CloudWatch namespace (`AWS/Kafka`).
     public let namespace: String?
     /// The metric name (`CpuUser`).
     public let metric: String?
-    /// An alarm name, when the trigger names one alarm.
+    /// A glob over the alarm's name (for Alertmanager, the `alertname` label).
     public let alarm: String?
-    /// Parameter name to its source: `dimension:Cluster Name`, `alarm:name`, `value:text`, ...
+    /// The state the alarm must be in: `ALARM` by default for CloudWatch, `firing` for Alertmanager.
+    public let state: String
+    /// CloudWatch dimension name to a glob its value must match.
+    public let dimensions: [String: String]
+    /// Alertmanager label name to a glob its value must match.
+    public let labels: [String: String]
+    /// Parameter name to its source: `dimension:Cluster Name`, `alarm:`, `metric:`, `value:`,
+    /// `label:cluster`, `annotation:summary`.
     public let params: [String: String]
 }
 

@@ -9,8 +9,7 @@ struct RunbookValidator {
 
     static let topLevelFields: Set<String> = ["name", "version", "description", "params", "triggers", "limits", "run"]
     static let paramFields: Set<String> = ["type", "required", "default", "doc", "choices", "secret"]
-    static let triggerFields: Set<String> = ["namespace", "metric", "alarm", "dimensions", "params"]
-    static let triggerSources = ["dimension:", "alarm:", "metric:", "value:"]
+    static let triggerFields: Set<String> = ["source", "namespace", "metric", "alarm", "state", "dimensions", "labels", "params"]
     static let limitFields: Set<String> = ["timeout", "memory_mb", "instructions"]
 
     func validate(_ value: LuaValue, runIsFunction: Bool) throws -> Runbook {
@@ -34,9 +33,10 @@ struct RunbookValidator {
             throw invalid("`description` must be a non-empty string saying what the runbook is for")
         }
         guard runIsFunction else { throw invalid("`run` must be a function: run = function(p) ... end") }
+        let params = try params(value["params"])
         return Runbook(
             name: name, version: version, description: description,
-            params: try params(value["params"]), triggers: try triggers(value["triggers"], params: value["params"]),
+            params: params, triggers: try triggers(value["triggers"], params: params),
             limits: try limits(value["limits"]), file: file, sha256: sha256)
     }
 
@@ -104,7 +104,7 @@ struct RunbookValidator {
         }.sorted { $0.name < $1.name }
     }
 
-    private func triggers(_ value: LuaValue, params: LuaValue) throws -> [Trigger] {
+    private func triggers(_ value: LuaValue, params: [ParamSpec]) throws -> [Trigger] {
         if value == .nil { return [] }
         guard let list = value.tableValue, list.fields.isEmpty else {
             throw invalid("`triggers` must be a list: triggers = { { namespace = ..., metric = ..., params = { ... } } }")
@@ -113,29 +113,85 @@ struct RunbookValidator {
             let what = "trigger #\(offset + 1)"
             guard let fields = entry.tableValue else { throw invalid("\(what) must be a table") }
             try checkKeys(fields, allowed: Self.triggerFields, what: what)
-            for field in ["namespace", "metric", "alarm"] where entry[field] != .nil && entry[field].stringValue == nil {
+            for field in ["source", "namespace", "metric", "alarm", "state"] where entry[field] != .nil && entry[field].stringValue == nil {
                 throw invalid("\(what): `\(field)` must be a string")
             }
-            guard entry["alarm"] != .nil || (entry["namespace"] != .nil && entry["metric"] != .nil) else {
-                throw invalid("\(what) needs `namespace` and `metric`, or `alarm`")
+            // Triggers written before Alertmanager existed name no source; they were CloudWatch's.
+            let sourceText = entry["source"].stringValue ?? AlarmSource.cloudwatch.rawValue
+            guard let source = AlarmSource(rawValue: sourceText) else {
+                throw invalid("\(what): `source` must be one of \(AlarmSource.allCases.map(\.rawValue).joined(separator: ", ")), not '\(sourceText)'")
             }
-            var sources: [String: String] = [:]
-            if let mapping = entry["params"].tableValue {
-                for (key, source) in mapping.fields {
-                    guard let param = key.stringValue, params[param] != .nil else {
-                        throw invalid("\(what) fills parameter \(key), which the runbook does not declare")
-                    }
-                    guard let text = source.stringValue, Self.triggerSources.contains(where: text.hasPrefix) else {
-                        throw invalid("\(what): the source of '\(param)' must start with one of \(Self.triggerSources.joined(separator: ", ")) (e.g. \"dimension:Cluster Name\")")
-                    }
-                    sources[param] = text
+            let dimensions = try globMap(entry["dimensions"], field: "dimensions", what: what)
+            let labels = try globMap(entry["labels"], field: "labels", what: what)
+            let state: String
+            switch source {
+            case .cloudwatch:
+                guard entry["alarm"] != .nil || (entry["namespace"] != .nil && entry["metric"] != .nil) else {
+                    throw invalid("\(what) needs `namespace` and `metric`, or `alarm`")
                 }
-            } else if entry["params"] != .nil {
-                throw invalid("\(what): `params` must be a table of parameter = source")
+                guard labels.isEmpty else { throw invalid("\(what): `labels` are Alertmanager's; CloudWatch alarms have `dimensions`") }
+                state = entry["state"].stringValue ?? "ALARM"
+                guard CloudWatchState.all.contains(state) else {
+                    throw invalid("\(what): `state` must be one of \(CloudWatchState.all.joined(separator: ", ")), not '\(state)'")
+                }
+            case .alertmanager:
+                guard entry["alarm"] != .nil || !labels.isEmpty else { throw invalid("\(what) needs `labels` or `alarm`") }
+                for field in ["namespace", "metric", "dimensions"] where entry[field] != .nil {
+                    throw invalid("\(what): `\(field)` is CloudWatch's; Alertmanager alerts have `labels`")
+                }
+                // Resolved alerts are recorded and never run, so firing is the only state to match.
+                state = entry["state"].stringValue ?? "firing"
+                guard state == "firing" else { throw invalid("\(what): an Alertmanager trigger's `state` can only be 'firing'") }
             }
-            return Trigger(namespace: entry["namespace"].stringValue, metric: entry["metric"].stringValue,
-                           alarm: entry["alarm"].stringValue, params: sources)
+            let sources = try paramSources(entry["params"], source: source, what: what, params: params)
+            for param in params where param.required && param.defaultValue == nil && sources[param.name] == nil {
+                throw invalid("\(what) does not fill the required parameter '\(param.name)', which has no default")
+            }
+            return Trigger(source: source, namespace: entry["namespace"].stringValue, metric: entry["metric"].stringValue,
+                           alarm: entry["alarm"].stringValue, state: state, dimensions: dimensions, labels: labels,
+                           params: sources)
         }
+    }
+
+    private func globMap(_ value: LuaValue, field: String, what: String) throws -> [String: String] {
+        if value == .nil { return [:] }
+        guard let table = value.tableValue, table.array.isEmpty else {
+            throw invalid("\(what): `\(field)` must be a table of name = glob, e.g. { [\"Cluster Name\"] = \"*\" }")
+        }
+        var map: [String: String] = [:]
+        for (key, glob) in table.fields {
+            guard let name = key.stringValue, let text = glob.stringValue else {
+                throw invalid("\(what): `\(field)` must map names to strings, not \(key) = \(glob)")
+            }
+            map[name] = text
+        }
+        return map
+    }
+
+    private func paramSources(_ value: LuaValue, source: AlarmSource, what: String, params: [ParamSpec]) throws -> [String: String] {
+        if value == .nil { return [:] }
+        guard let mapping = value.tableValue, mapping.array.isEmpty else {
+            throw invalid("\(what): `params` must be a table of parameter = source")
+        }
+        var sources: [String: String] = [:]
+        for (key, sourceValue) in mapping.fields {
+            guard let param = key.stringValue, params.contains(where: { $0.name == param }) else {
+                throw invalid("\(what) fills parameter \(key), which the runbook does not declare")
+            }
+            guard let text = sourceValue.stringValue else {
+                throw invalid("\(what): the source of '\(param)' must be a string such as \"dimension:Cluster Name\"")
+            }
+            switch TriggerParamSource.parse(text) {
+            case .failure(let problem):
+                throw invalid("\(what): the source of '\(param)' \(problem.message) (e.g. \"dimension:Cluster Name\")")
+            case .success(let parsed):
+                if let only = parsed.onlyFrom, only != source {
+                    throw invalid("\(what): the source of '\(param)', '\(text)', comes only from \(only.rawValue) events, and this trigger's source is \(source.rawValue)")
+                }
+            }
+            sources[param] = text
+        }
+        return sources
     }
 
     private func limits(_ value: LuaValue) throws -> RunbookLimits {

@@ -53,10 +53,12 @@ func describe(_ runbook: Runbook) -> [String: Any] {
             return item
         },
         "triggers": runbook.triggers.map { trigger -> [String: Any] in
-            var item: [String: Any] = ["params": trigger.params]
+            var item: [String: Any] = ["source": trigger.source.rawValue, "state": trigger.state, "params": trigger.params]
             if let namespace = trigger.namespace { item["namespace"] = namespace }
             if let metric = trigger.metric { item["metric"] = metric }
             if let alarm = trigger.alarm { item["alarm"] = alarm }
+            if !trigger.dimensions.isEmpty { item["dimensions"] = trigger.dimensions }
+            if !trigger.labels.isEmpty { item["labels"] = trigger.labels }
             return item
         },
     ]

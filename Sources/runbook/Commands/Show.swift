@@ -42,7 +42,9 @@ extension RunbookCLI {
             if !loaded.triggers.isEmpty {
                 text += "\ntriggers:\n"
                 for trigger in loaded.triggers {
-                    let what = trigger.alarm.map { "alarm \($0)" } ?? "\(trigger.namespace ?? "") \(trigger.metric ?? "")"
+                    let constraints = [trigger.namespace, trigger.metric, trigger.alarm.map { "alarm \($0)" }].compactMap { $0 }
+                        + (trigger.dimensions.merging(trigger.labels) { first, _ in first }).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                    let what = "\(trigger.source.rawValue) \(trigger.state): " + constraints.joined(separator: " ")
                     let fills = trigger.params.sorted { $0.key < $1.key }.map { "\($0.key) <- \($0.value)" }.joined(separator: ", ")
                     text += "  \(what)" + (fills.isEmpty ? "" : ": \(fills)") + "\n"
                 }
