@@ -35,7 +35,7 @@ struct RemoteCredentialSourceTests {
         #expect(found.credentials.accessKeyID == "ASIAECSEXAMPLE")
         #expect(found.credentials.secretAccessKey == "ecsexample-SECRETMARKER")
         #expect(found.credentials.sessionToken == "ecsexample-TOKENMARKER")
-        #expect(found.expiration == ISO8601Time.parse("2099-01-01T00:00:00Z"))
+        #expect(found.expiration == AWSWireTime.date(iso8601: "2099-01-01T00:00:00Z"))
         #expect(found.source == "container credentials (\(server.base))")
     }
 

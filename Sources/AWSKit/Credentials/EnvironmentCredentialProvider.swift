@@ -23,7 +23,7 @@ struct EnvironmentCredentialProvider: CredentialProvider {
         let token = configuration.variable("AWS_SESSION_TOKEN") ?? configuration.variable("AWS_SECURITY_TOKEN")
         var expiration: Date?
         if let text = configuration.variable("AWS_CREDENTIAL_EXPIRATION") {
-            guard let date = ISO8601Time.parse(text) else {
+            guard let date = AWSWireTime.date(iso8601: text) else {
                 throw .invalidCredentialConfiguration(reason: "AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time")
             }
             expiration = date

@@ -62,7 +62,7 @@ struct ProcessCredentialProvider: CredentialProvider {
         }
         var expiration: Date?
         if let text = json["Expiration"] as? String {
-            guard let date = ISO8601Time.parse(text) else {
+            guard let date = AWSWireTime.date(iso8601: text) else {
                 throw .credentialRetrievalFailed(source: source, reason: "the output's Expiration is not an ISO 8601 time")
             }
             expiration = date

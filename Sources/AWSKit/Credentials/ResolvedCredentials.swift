@@ -25,7 +25,7 @@ public struct ResolvedCredentials: Sendable, CustomStringConvertible {
 
     /// The source, the expiry and the redacted keys.
     public var description: String {
-        let expiry = expiration.map { ISO8601Time.format($0) } ?? "never"
+        let expiry = expiration.map { AWSWireTime.iso8601($0.timeIntervalSince1970.rounded(.down)) } ?? "never"
         return "\(credentials) from \(source), expires \(expiry)"
     }
 }

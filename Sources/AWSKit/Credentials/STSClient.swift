@@ -54,34 +54,25 @@ struct STSClient: Sendable {
         } catch {
             throw .credentialRetrievalFailed(source: source, reason: "\(error)")
         }
-        let xml = String(decoding: response.body, as: UTF8.self)
+        // Read with the XML reader of every AWS answer; a body that is not XML has no fields.
+        let root = try? AWSXMLNode.parse(response.body)
+        func text(_ name: String, in node: AWSXMLNode?) -> String? {
+            guard let value = node?.find(name)?.text.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+            return value
+        }
         guard response.status == 200 else {
-            let code = Self.element("Code", in: xml).map { " \($0)" } ?? ""
-            let message = Self.element("Message", in: xml).map { ": \($0.prefix(300))" } ?? ""
+            let code = text("Code", in: root).map { " \($0)" } ?? ""
+            let message = text("Message", in: root).map { ": \($0.prefix(300))" } ?? ""
             throw .credentialRetrievalFailed(source: source, reason: "HTTP \(response.status)\(code)\(message)")
         }
-        guard let block = Self.element("Credentials", in: xml),
-            let accessKey = Self.element("AccessKeyId", in: block), !accessKey.isEmpty,
-            let secret = Self.element("SecretAccessKey", in: block), !secret.isEmpty
-        else {
+        let block = root?.find("Credentials")
+        guard let accessKey = text("AccessKeyId", in: block), let secret = text("SecretAccessKey", in: block) else {
             throw .credentialRetrievalFailed(source: source, reason: "the response has no Credentials")
         }
-        let expiration = Self.element("Expiration", in: block).flatMap(ISO8601Time.parse)
-        let token = Self.element("SessionToken", in: block).flatMap { $0.isEmpty ? nil : $0 }
+        let expiration = text("Expiration", in: block).flatMap { AWSWireTime.date(iso8601: $0) }
+        let token = text("SessionToken", in: block)
         return ResolvedCredentials(
             credentials: AWSCredentials(accessKeyID: accessKey, secretAccessKey: secret, sessionToken: token),
             expiration: expiration, source: source)
-    }
-
-    /// The text of the first `<name>` element in `xml`, with the five XML entities decoded.
-    static func element(_ name: String, in xml: String) -> String? {
-        guard let open = xml.range(of: "<\(name)>"),
-            let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex)
-        else { return nil }
-        return String(xml[open.upperBound..<close.lowerBound])
-            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
-            .replacingOccurrences(of: "&amp;", with: "&")
-            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

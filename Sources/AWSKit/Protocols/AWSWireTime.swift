@@ -1,7 +1,8 @@
 import Foundation
 
-/// Timestamps as the protocols write and read them: ISO 8601, RFC 822 (HTTP dates) and epoch
-/// seconds, in UTC, without Foundation's date formatters (they load ICU).
+/// Timestamps as AWS writes and reads them: ISO 8601, RFC 822 (HTTP dates) and epoch seconds, in
+/// UTC, without Foundation's date formatters (they load ICU). The one time codec of AWSKit: the
+/// protocols, the credential sources' expirations and SigV4's signing time all use it.
 enum AWSWireTime {
     /// The format a protocol uses where the model names none.
     static func format(_ seconds: Double, as format: String) -> String {
@@ -35,9 +36,22 @@ enum AWSWireTime {
     /// fraction, `Z`, `+hh:mm`, `+hhmm` or no zone, taken as UTC) or an RFC 822 date.
     static func parse(_ text: String) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let number = Double(trimmed) { return number }
+        if let number = Double(trimmed) { return number.isFinite ? number : nil }
         if let value = parseISO8601(trimmed) { return value }
         return parseRFC822(trimmed)
+    }
+
+    /// An ISO 8601 time as a `Date` (a credential source's `Expiration`), or nil.
+    static func date(iso8601 text: String) -> Date? {
+        parseISO8601(text.trimmingCharacters(in: .whitespaces)).map(Date.init(timeIntervalSince1970:))
+    }
+
+    /// A date and time read from outside, checked before any arithmetic: answers are untrusted, and
+    /// a year of nineteen digits would overflow the day count and trap the process.
+    private static func seconds(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int) -> Int64? {
+        guard (0...9999).contains(year), (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour),
+              (0...59).contains(minute), (0...60).contains(second) else { return nil }
+        return daysFromCivil(year, month, day) * 86400 + Int64(hour * 3600 + minute * 60 + second)
     }
 
     private static func parseISO8601(_ text: String) -> Double? {
@@ -78,8 +92,8 @@ enum AWSWireTime {
             default: return nil
             }
         }
-        let days = daysFromCivil(year, month, day)
-        return Double(days * 86400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset)) + fraction
+        guard let local = seconds(year, month, day, hour, minute, second) else { return nil }
+        return Double(local - Int64(offset)) + fraction
     }
 
     private static func parseRFC822(_ text: String) -> Double? {
@@ -91,8 +105,8 @@ enum AWSWireTime {
               let month = months.firstIndex(of: parts[start + 1].lowercased()), let year = Int(parts[start + 2])
         else { return nil }
         let clock = parts[start + 3].split(separator: ":").compactMap { Int($0) }
-        guard clock.count == 3 else { return nil }
-        return Double(daysFromCivil(year, month + 1, day) * 86400 + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2]))
+        guard clock.count == 3, let value = seconds(year, month + 1, day, clock[0], clock[1], clock[2]) else { return nil }
+        return Double(value)
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -107,7 +121,7 @@ enum AWSWireTime {
     }
 
     /// The UTC date and time of `seconds` since 1970, with the weekday (0 is Sunday).
-    private static func civil(_ seconds: Int64) -> (Int, Int, Int, Int, Int, Int, Int) {
+    static func civil(_ seconds: Int64) -> (Int, Int, Int, Int, Int, Int, Int) {
         var days = seconds / 86400
         var rest = seconds % 86400
         if rest < 0 { rest += 86400; days -= 1 }
