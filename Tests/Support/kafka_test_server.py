@@ -61,12 +61,12 @@ import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import unquote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sigv4_check  # noqa: E402  botocore recomputes the SigV4 signatures there
-from request_body import read_request_body  # noqa: E402
+from request_body import AWSTestHandler  # noqa: E402
 
 DEFAULT_KEY = "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 SERVICE = "kafka"
@@ -814,18 +814,8 @@ def parse_query(raw_query):
     return out
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the AWS SDKs and curl expect
-
-    def version_string(self):
-        return "kafka-test-server"
-
-    def log_message(self, fmt, *args):
-        if self.server.verbose:
-            sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
-
-    def read_body(self):
-        return read_request_body(self)
+class Handler(AWSTestHandler):
+    server_name = "kafka-test-server"
 
     def send(self, status, body, headers=()):
         self.send_response(status)

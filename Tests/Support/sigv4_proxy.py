@@ -36,13 +36,13 @@ import os
 import sys
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sigv4_check  # noqa: E402
-from request_body import read_request_body  # noqa: E402
+from request_body import AWSTestHandler  # noqa: E402
 
 # Signing names of the rest-json services tests may call; their GETs carry no Content-Type to go by.
 REST_JSON_SERVICES = {"kafka", "lambda", "execute-api", "apigateway", "eks"}
@@ -95,18 +95,8 @@ def error_answer(headers, service, code, message, request_id):
     return body.encode(), extra + [("Content-Type", "text/xml")]
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the AWS SDKs and curl expect
-
-    def version_string(self):
-        return "sigv4-proxy"
-
-    def log_message(self, fmt, *args):
-        if self.server.verbose:
-            sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
-
-    def read_body(self):
-        return read_request_body(self)
+class Handler(AWSTestHandler):
+    server_name = "sigv4-proxy"
 
     def answer(self, status, body, headers, reason=None):
         self.send_response(status, reason)
