@@ -1,21 +1,6 @@
 -- Storage, the MSK runbook's KafkaDataLogsDiskUsed check, with what an SRE works out next:
 -- how fast each disk fills, when it is full, and whether storage may be expanded now (MSK
 -- allows one storage update per broker every six hours).
--- A time from the API as epoch seconds: a number already, or ISO 8601 UTC text.
-local function epoch(value)
-  if type(value) == "number" then return value end
-  if type(value) ~= "string" then return nil end
-  local y, m, d, hh, mm, ss = value:match("^(%d%d%d%d)-(%d%d)-(%d%d)T(%d%d):(%d%d):(%d%d)")
-  if not y then return nil end
-  y, m = tonumber(y), tonumber(m)
-  if m <= 2 then y = y - 1 end
-  local era = y // 400
-  local yoe = y - era * 400
-  local doy = (153 * (m > 2 and m - 3 or m + 9) + 2) // 5 + tonumber(d) - 1
-  local days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-  return days * 86400 + tonumber(hh) * 3600 + tonumber(mm) * 60 + tonumber(ss)
-end
-
 return runbook {
   name = "msk.storage",
   version = "1.0.0",
@@ -63,8 +48,9 @@ next expansion is allowed: MSK takes one storage update every six hours. Changes
       local latest
       for _, op in ipairs(kafka.list_cluster_operations(arn, { max_results = 100 }).clusterOperationInfoList or {}) do
         if op.operationType == "UPDATE_BROKER_STORAGE" then
-          local at = epoch(op.endTime or op.creationTime)
-          if at and (not latest or at > latest.at) then latest = { at = at, state = op.operationState, arn = op.operationArn } end
+          -- Timestamps arrive as epoch seconds, as every AWS answer's do.
+          local at = op.endTime or op.creationTime
+          if type(at) == "number" and (not latest or at > latest.at) then latest = { at = at, state = op.operationState, arn = op.operationArn } end
         end
       end
       return latest

@@ -74,12 +74,4 @@ describe("msk.storage", function()
     local allowed = os.date("!%Y-%m-%d %H:%M", updated + 6 * 3600)
     assert.matches("allowed after " .. (allowed:gsub("%-", "%%-")) .. " UTC", advice(result))
   end)
-
-  it("reads an update time given as ISO 8601 text", function()
-    stub_disks { ["1"] = { now = 91, per_hour = 0 }, ["2"] = { now = 41, per_hour = 0 } }
-    operations { { operationArn = "arn:op", operationType = "UPDATE_BROKER_STORAGE", operationState = "UPDATE_COMPLETE",
-                   endTime = os.date("!%Y-%m-%dT%H:%M:%S.000Z", os.time() - 3600) } }
-    local result = run_runbook("msk.storage", { cluster_arn = arn })
-    assert.matches("allowed after", advice(result))
-  end)
 end)
