@@ -15,6 +15,8 @@ public struct Runbook: Sendable {
     public let triggers: [Trigger]
     /// Limits the runbook asks for; the command line can lower or raise them.
     public let limits: RunbookLimits
+    /// How alarm-started runs of this runbook are held back: target, cooldown, budget, live.
+    public let automation: RunbookAutomation
     /// The file it was loaded from.
     public let file: String
     /// The SHA-256 of the file's bytes, so a journal says exactly what ran.
@@ -89,4 +91,34 @@ public struct RunbookLimits: Sendable, Equatable {
     /// The instruction budgets a run may have: past 10^15 a budget is no limit at all, and the
     /// hook's counting must not come near Int64's end.
     public static let instructionRange: ClosedRange<Int64> = 1...1_000_000_000_000_000
+}
+
+/// What a runbook declares about its alarm-started runs (`automation = { ... }`); the engine's
+/// defaults apply where it declares nothing, so no automated run is ever unguarded.
+public struct RunbookAutomation: Sendable, Equatable {
+    /// The parameter whose value is the run's target: one run at a time per target, and cooldowns
+    /// and budgets counted per target. Without one, the runbook itself is the target.
+    public var target: String?
+    /// Seconds after a run of this runbook for a target before another may start for it.
+    public var cooldown: Double = RunbookAutomation.defaultCooldown
+    /// The most mutating calls live automated runs may send to one target within ``window``.
+    public var maxMutations: Int = RunbookAutomation.defaultMaxMutations
+    /// The seconds over which ``maxMutations`` counts.
+    public var window: Double = RunbookAutomation.defaultWindow
+    /// Whether an automated run may be live; it still needs `runbook trigger --live`.
+    public var live = false
+
+    /// Ten minutes: long enough that an alarm flapping every evaluation period starts one run.
+    public static let defaultCooldown = 600.0
+    /// Three mutations an hour per target, unless the runbook says otherwise.
+    public static let defaultMaxMutations = 3
+    public static let defaultWindow = 3600.0
+    /// Cooldowns from none to a week.
+    public static let cooldownRange = 0.0...604_800.0
+    /// Budget windows from a minute to thirty days.
+    public static let windowRange = 60.0...2_592_000.0
+    /// Budgets from none (an automated run may never mutate) to a thousand calls.
+    public static let maxMutationsRange: ClosedRange<Int64> = 0...1000
+
+    public init() {}
 }

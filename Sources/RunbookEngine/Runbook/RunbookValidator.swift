@@ -7,10 +7,11 @@ struct RunbookValidator {
     let file: String
     let sha256: String
 
-    static let topLevelFields: Set<String> = ["name", "version", "description", "params", "triggers", "limits", "run"]
+    static let topLevelFields: Set<String> = ["name", "version", "description", "params", "triggers", "automation", "limits", "run"]
     static let paramFields: Set<String> = ["type", "required", "default", "doc", "choices", "secret"]
     static let triggerFields: Set<String> = ["source", "namespace", "metric", "alarm", "state", "dimensions", "labels", "params"]
     static let limitFields: Set<String> = ["timeout", "memory_mb", "instructions"]
+    static let automationFields: Set<String> = ["target", "cooldown", "max_mutations", "window", "live"]
 
     func validate(_ value: LuaValue, runIsFunction: Bool) throws -> Runbook {
         guard let table = value.tableValue else {
@@ -34,10 +35,11 @@ struct RunbookValidator {
         }
         guard runIsFunction else { throw invalid("`run` must be a function: run = function(p) ... end") }
         let params = try params(value["params"])
+        let triggers = try triggers(value["triggers"], params: params)
         return Runbook(
             name: name, version: version, description: description,
-            params: params, triggers: try triggers(value["triggers"], params: params),
-            limits: try limits(value["limits"]), file: file, sha256: sha256)
+            params: params, triggers: triggers, limits: try limits(value["limits"]),
+            automation: try automation(value["automation"], params: params, triggers: triggers), file: file, sha256: sha256)
     }
 
     private func invalid(_ message: String) -> RunbookError {
@@ -192,6 +194,45 @@ struct RunbookValidator {
             sources[param] = text
         }
         return sources
+    }
+
+    private func automation(_ value: LuaValue, params: [ParamSpec], triggers: [Trigger]) throws -> RunbookAutomation {
+        var automation = RunbookAutomation()
+        if value == .nil { return automation }
+        guard let table = value.tableValue else { throw invalid("`automation` must be a table: automation = { target = \"cluster_name\", cooldown = 900 }") }
+        try checkKeys(table, allowed: Self.automationFields, what: "automation")
+        if value["target"] != .nil {
+            guard let target = value["target"].stringValue, let param = params.first(where: { $0.name == target }) else {
+                throw invalid("automation.target must name a declared parameter, not \(value["target"])")
+            }
+            guard !param.secret else { throw invalid("automation.target '\(target)' is a secret parameter; a target is shown in every decision") }
+            // Every alarm-started run needs a target value: from the trigger, else the default.
+            for (index, trigger) in triggers.enumerated() where trigger.params[target] == nil && param.defaultValue == nil {
+                throw invalid("trigger #\(index + 1) does not fill automation.target '\(target)', which has no default")
+            }
+            automation.target = target
+        }
+        func seconds(_ field: String, _ range: ClosedRange<Double>) throws -> Double? {
+            guard value[field] != .nil else { return nil }
+            guard let seconds = value[field].doubleValue, range.contains(seconds) else {
+                throw invalid("automation.\(field) must be a number of seconds from \(Int(range.lowerBound)) to \(Int(range.upperBound)), got \(value[field])")
+            }
+            return seconds
+        }
+        if let cooldown = try seconds("cooldown", RunbookAutomation.cooldownRange) { automation.cooldown = cooldown }
+        if let window = try seconds("window", RunbookAutomation.windowRange) { automation.window = window }
+        if value["max_mutations"] != .nil {
+            let range = RunbookAutomation.maxMutationsRange
+            guard let count = value["max_mutations"].intValue, range.contains(count) else {
+                throw invalid("automation.max_mutations must be an integer from \(range.lowerBound) to \(range.upperBound), got \(value["max_mutations"])")
+            }
+            automation.maxMutations = Int(count)
+        }
+        if value["live"] != .nil {
+            guard let live = value["live"].boolValue else { throw invalid("automation.live must be true or false, got \(value["live"])") }
+            automation.live = live
+        }
+        return automation
     }
 
     private func limits(_ value: LuaValue) throws -> RunbookLimits {
