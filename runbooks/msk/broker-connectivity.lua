@@ -21,6 +21,8 @@ The probes test this host's network path to the brokers, not a client's: run it 
   triggers = {
     { namespace = "AWS/Kafka", metric = "OfflinePartitionsCount", params = { cluster_name = "dimension:Cluster Name" } },
   },
+  -- Read-only: an alarm runs it at most once per cluster every 15 minutes.
+  automation = { target = "cluster_name", cooldown = 900 },
   limits = { timeout = 600 },
 
   run = function(p)

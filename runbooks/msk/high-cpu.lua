@@ -19,6 +19,8 @@ leadership is unbalanced. Ends with a table per broker and the next steps. Chang
   triggers = {
     { namespace = "AWS/Kafka", metric = "CpuUser", params = { cluster_name = "dimension:Cluster Name" } },
   },
+  -- Read-only: an alarm runs it at most once per cluster every 15 minutes.
+  automation = { target = "cluster_name", cooldown = 900 },
   limits = { timeout = 300 },
 
   run = function(p)

@@ -19,6 +19,8 @@ next expansion is allowed: MSK takes one storage update every six hours. Changes
   triggers = {
     { namespace = "AWS/Kafka", metric = "KafkaDataLogsDiskUsed", params = { cluster_name = "dimension:Cluster Name" } },
   },
+  -- Read-only: an alarm runs it at most once per cluster every 15 minutes.
+  automation = { target = "cluster_name", cooldown = 900 },
   limits = { timeout = 300 },
 
   run = function(p)

@@ -17,6 +17,8 @@ and a session), judges the quorum (one leader, the rest followers, a majority up
   triggers = {
     { namespace = "AWS/Kafka", metric = "ZooKeeperRequestLatencyMsMean", params = { cluster_name = "dimension:Cluster Name" } },
   },
+  -- Read-only: an alarm runs it at most once per cluster every 15 minutes.
+  automation = { target = "cluster_name", cooldown = 900 },
   limits = { timeout = 300 },
 
   run = function(p)

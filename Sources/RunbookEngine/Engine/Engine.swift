@@ -26,6 +26,11 @@ public struct RunRequest: Sendable {
     /// Answers or watches every call the run sends: a test's stubs, `--record`. A mutating
     /// call in a dry run is planned and never reaches it.
     public var interceptor: (any CallInterceptor)?
+    /// Counts, and may refuse, each mutating call a live run sends: an automated run's budget.
+    public var mutationGuard: (any MutationGuard)?
+    /// The SHA-256 the file must have when it is loaded to run: what was approved. The file is
+    /// read once, so no edit between a check and the run can slip through.
+    public var requiredSHA256: String?
 
     /// A request to run the runbook in `file`.
     public init(file: String) { self.file = file }
@@ -157,11 +162,15 @@ public struct Engine: Sendable {
     /// Runs a runbook. Never throws: every problem becomes the result's status, and
     /// once the run has started, a `run_finished` event in the journal.
     public func run(_ request: RunRequest, sinks: [any JournalSink]) async -> RunResult {
-        let context = RunContext(journal: nil, dryRun: request.dryRun, interceptor: request.interceptor)
+        let context = RunContext(journal: nil, dryRun: request.dryRun, interceptor: request.interceptor, mutationGuard: request.mutationGuard)
         let loaded: LoadedRunbook
         let params: LuaTable
         do {
             loaded = try RunbookLoader.load(file: request.file, context: context, installer: installer)
+            if let required = request.requiredSHA256, loaded.runbook.sha256 != required {
+                throw RunbookError(.invalid, "\(request.file) changed since it was approved: its sha256 is \(loaded.runbook.sha256.prefix(12))…, not \(required.prefix(12))…",
+                                   hint: "review the change, then approve it with `runbook approve \(loaded.runbook.name)`")
+            }
             let file = try request.paramsFile.map(Self.readParamsFile) ?? request.paramValues.map(LuaValue.table)
             params = try ParamBinder.bind(loaded.runbook.params, arguments: request.arguments, file: file)
         } catch {

@@ -21,6 +21,9 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         /// A table a runbook shows (`summary_table`).
         case table
         case runFinished = "run_finished"
+        /// What an alarm event led to: the runbook chosen, its guardrails, and whether it ran.
+        /// The first line of an automated run's journal, or the only line when nothing ran.
+        case decision
     }
 
     public var v = JournalEvent.schemaVersion
@@ -85,6 +88,20 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     public var columns: [String]?
     public var rows: [[String]]?
 
+    // decision (the alarm's name is `name`; the chosen runbook `runbook`; the run's mode `mode`)
+    /// `cloudwatch` or `alertmanager`.
+    public var source: String?
+    /// The event's deduplication key as it arrived (EventBridge id, SNS MessageId, fingerprint@startsAt).
+    public var eventId: String?
+    /// Every trigger that matched, the chosen one first.
+    public var matches: [DecisionMatch]?
+    /// The value of the runbook's `automation.target` (`cluster_name=demo`).
+    public var target: String?
+    /// `run`, `refused`, `invalid`, `no_match` or `resolved`.
+    public var outcome: String?
+    /// Each guardrail in the order checked, and what it said.
+    public var guardrails: [GuardrailOutcome]?
+
     // run_finished
     public var exitCode: Int32?
     public var reason: String?
@@ -115,5 +132,39 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case exitCode = "exit_code"
         case reason, traceback, findings
         case plannedActions = "planned_actions"
+        case source
+        case eventId = "event_id"
+        case matches, target, outcome, guardrails
+    }
+}
+
+/// A trigger that matched an event, in a decision.
+public struct DecisionMatch: Codable, Sendable, Equatable {
+    public var runbook: String
+    /// The trigger's position in the runbook's `triggers`, from 1.
+    public var trigger: Int
+    /// How many of the trigger's constraints the event met.
+    public var constraints: Int
+
+    public init(runbook: String, trigger: Int, constraints: Int) {
+        self.runbook = runbook
+        self.trigger = trigger
+        self.constraints = constraints
+    }
+}
+
+/// One guardrail's verdict, in a decision.
+public struct GuardrailOutcome: Codable, Sendable, Equatable {
+    /// `approval`, `pause`, `duplicate`, `hold`, `lease`, `cooldown` or `budget`.
+    public var check: String
+    /// `ok`, `refused` or `skipped` (a dry run has no budget to spend).
+    public var verdict: String
+    /// What it found, for a person.
+    public var detail: String?
+
+    public init(check: String, verdict: String, detail: String? = nil) {
+        self.check = check
+        self.verdict = verdict
+        self.detail = detail
     }
 }

@@ -68,6 +68,11 @@ public final class MarkdownReport: JournalSink {
         out += "| File | \(text(start.file ?? "")) |\n"
         out += "| SHA-256 | \(text(start.sha256 ?? "")) |\n"
         out += "| Started | \(text(start.time)) |\n"
+        if let decision = events.first(where: { $0.event == .decision }) {
+            out += "| Started by | \(text(decision.source ?? "")) alarm \(text(decision.name ?? "")) \(text(decision.status ?? "")), event \(text(decision.eventId ?? ""))"
+            out += decision.target.map { ", target \(text($0))" } ?? ""
+            out += " |\n"
+        }
         if let end {
             out += "| Result | **\(text(end.status ?? ""))** (exit \(end.exitCode ?? 0)) in \(formatMilliseconds(end.durationMs ?? 0))"
             out += (end.error ?? end.reason).map { ": \(text($0))" } ?? ""

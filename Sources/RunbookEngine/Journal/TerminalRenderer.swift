@@ -47,9 +47,13 @@ public final class TerminalRenderer: JournalSink {
         var event = event
         let texts: [WritableKeyPath<JournalEvent, String?>] = [
             \.runbook, \.version, \.file, \.name, \.error, \.service, \.operation, \.message, \.summary, \.reason,
-            \.level, \.severity, \.mode, \.status, \.effect, \.code,
+            \.level, \.severity, \.mode, \.status, \.effect, \.code, \.source, \.eventId, \.target, \.outcome,
         ]
         for path in texts { event[keyPath: path] = event[keyPath: path].map(UntrustedText.terminal) }
+        event.matches = event.matches?.map { var match = $0; match.runbook = UntrustedText.terminal(match.runbook); return match }
+        event.guardrails = event.guardrails?.map {
+            GuardrailOutcome(check: UntrustedText.terminal($0.check), verdict: UntrustedText.terminal($0.verdict), detail: $0.detail.map(UntrustedText.terminal))
+        }
         // `runbook log` replays journals, which are files from outside too.
         event.run = UntrustedText.terminal(event.run)
         event.time = UntrustedText.terminal(event.time)
@@ -128,6 +132,8 @@ public final class TerminalRenderer: JournalSink {
             return title + Self.aligned(e.columns ?? [], e.rows ?? []).enumerated().map { index, line in
                 pad + (index == 0 ? paint(line, .bold) : line)
             }
+        case .decision:
+            return renderDecision(e)
         case .runFinished:
             let took = formatMilliseconds(e.durationMs ?? 0)
             var counts = ["\(e.findings ?? 0) finding\(e.findings == 1 ? "" : "s")"]
@@ -140,9 +146,42 @@ public final class TerminalRenderer: JournalSink {
                 let where_ = e.error.flatMap { $0.hasPrefix("run stopped") ? nil : [paint("  at \($0)", .red)] } ?? []
                 return ["", paint("■ stopped: \(e.reason ?? "")", .red) + tail] + where_
             case "invalid": return ["", paint("✗ cannot run: \(e.reason ?? e.error ?? "")", .red) + tail]
+            case "interrupted": return ["", paint("✗ interrupted: \(e.reason ?? "")", .red)]
             default: return ["", paint("✗ failed: \(e.error ?? e.reason ?? "")", .red) + tail]
             }
         }
+    }
+}
+
+extension TerminalRenderer {
+    /// The event, the triggers it matched, each guardrail's verdict and the outcome.
+    private func renderDecision(_ e: JournalEvent) -> [String] {
+        var lines = [paint("⚑ \(e.source ?? "?") alarm \(e.name.map { "\"\($0)\"" } ?? "?") \(e.status ?? "")", .bold) + paint(" · event \(e.eventId ?? "?")", .dim)]
+        for match in e.matches ?? [] {
+            lines.append("  matched \(match.runbook) (trigger #\(match.trigger), \(match.constraints) constraint\(match.constraints == 1 ? "" : "s"))")
+        }
+        if let runbook = e.runbook {
+            var chosen = "  chosen  \(runbook)"
+            if let target = e.target { chosen += " · target \(target)" }
+            if let mode = e.mode { chosen += " · " + (mode == "dry-run" ? "dry run" : mode) }
+            lines.append(chosen)
+            if let params = e.params?.tableValue, !params.fields.isEmpty {
+                let text = params.fields.compactMap { key, value in key.stringValue.map { "\($0)=\(value.plainOrJSON)" } }.sorted().joined(separator: " ")
+                lines.append(paint("  params  " + UntrustedText.terminal(text), .dim))
+            }
+        }
+        for check in e.guardrails ?? [] {
+            let mark = check.verdict == "ok" ? paint("✓", .green) : check.verdict == "refused" ? paint("✗", .red) : paint("·", .dim)
+            lines.append("  \(mark) \(check.check)" + (check.detail.map { paint(" · \($0)", .dim) } ?? ""))
+        }
+        let reason = e.reason ?? ""
+        switch e.outcome {
+        case "run": lines.append(paint("  → run \(e.run)", .green) + (reason.isEmpty ? "" : paint(" · \(reason)", .dim)))
+        case "refused": lines.append(paint("  ✗ refused: \(reason)", .red))
+        case "invalid": lines.append(paint("  ✗ cannot run: \(reason)", .red))
+        default: lines.append(paint("  · \(reason)", .dim))
+        }
+        return lines
     }
 }
 

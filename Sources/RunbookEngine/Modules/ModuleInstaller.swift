@@ -149,6 +149,7 @@ struct DryRunGate {
         let journal = context.journal
         let configurationFailures = context.configurationFailures
         let interceptor = context.interceptor
+        let mutationGuard = effect == .mutate ? context.mutationGuard : nil
         let (service, operation, effect) = (service, operation, effect)
         journal?.addSecrets(prepared.secrets)
         // One journal line per attempt; a primitive that reports no attempts gets one line
@@ -194,6 +195,7 @@ struct DryRunGate {
                             durationMs: milliseconds(since: started), retryAfterMs: nil)
             }
             do {
+                try await mutationGuard?.willSend(service: service, operation: operation)
                 @Sendable func send() async throws -> PrimitiveResult {
                     let result = try await prepared.send(reporter)
                     journal?.addSecrets(result.secrets)

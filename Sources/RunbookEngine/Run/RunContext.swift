@@ -17,6 +17,8 @@ final class RunContext {
     let dryRun: Bool
     /// Answers or watches every call the dry-run gate sends (a test's stubs, a recording).
     let interceptor: (any CallInterceptor)?
+    /// Counts, and may refuse, each mutating call a live run sends (an automated run's budget).
+    let mutationGuard: (any MutationGuard)?
     var phase = Phase.loading
     /// `file:line` of the `runbook { ... }` call, for metadata errors.
     var definitionLocation: String?
@@ -34,10 +36,11 @@ final class RunContext {
     private(set) var findings = 0
     private(set) var plannedActions = 0
 
-    init(journal: Journal?, dryRun: Bool, interceptor: (any CallInterceptor)? = nil) {
+    init(journal: Journal?, dryRun: Bool, interceptor: (any CallInterceptor)? = nil, mutationGuard: (any MutationGuard)? = nil) {
         self.journal = journal
         self.dryRun = dryRun
         self.interceptor = interceptor
+        self.mutationGuard = mutationGuard
     }
 
     func requireRunning() throws {

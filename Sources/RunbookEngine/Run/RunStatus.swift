@@ -10,6 +10,9 @@ public enum RunStatus: String, Sendable, Codable, CaseIterable {
     case stopped
     /// It could not run: bad parameters, a broken file, no region or credentials.
     case invalid
+    /// Its process died before it finished: written afterwards, by the next automated start
+    /// that found its lease expired.
+    case interrupted
 }
 
 /// How a step ended, as the journal's `step_finished` line says it.

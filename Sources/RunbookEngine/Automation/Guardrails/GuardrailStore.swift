@@ -97,9 +97,12 @@ public struct LeaseHolder: Sendable, Equatable, Codable {
         self.pid = pid
     }
 
-    /// This process.
+    /// This process. The host is gethostname's: ProcessInfo's hostName resolves the name
+    /// through DNS on Linux, which can take seconds with no network.
     public static var current: LeaseHolder {
-        LeaseHolder(host: ProcessInfo.processInfo.hostName, pid: getpid())
+        var name = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&name, name.count - 1) == 0 ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
+        return LeaseHolder(host: host, pid: getpid())
     }
 }
 
