@@ -67,6 +67,19 @@ struct ApprovalCommandTests {
         #expect(!FileManager.default.fileExists(atPath: cli.home + "/runbooks/runbooks.lock"))
     }
 
+    /// On a terminal approve asks, and only a yes writes the lock. script(1) gives it a pseudo-terminal.
+    @Test(arguments: [("n", Int32(1), false), ("y", Int32(0), true)])
+    func onATerminalApproveAsks(answer: String, status: Int32, approved: Bool) async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/msk/reboot.lua", Self.rebootRunbook)
+        let command = "printf '\(answer)\\n' | script -qec '\(CLI.binary) approve cli.reboot --by alice; exit $?' /dev/null"
+        let outcome = try await ChildProcess.run("/bin/sh", ["-c", command], environment: cli.childEnvironment([:]), directory: cli.home)
+        #expect(outcome.status == .exited(status), "\(outcome.stdout)")
+        #expect(outcome.stdout.contains("Approve cli.reboot 1.2.0 for automated runs? [y/N] "), "\(outcome.stdout)")
+        #expect(FileManager.default.fileExists(atPath: cli.home + "/runbooks/runbooks.lock") == approved)
+    }
+
     @Test func anInvalidRunbookOrApproverCannotBeApproved() async throws {
         let cli = CLI()
         defer { cli.remove() }

@@ -258,14 +258,16 @@ public struct ApprovalReview: Sendable {
             return FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue
         }
         var seen: Set<String> = []
+        let loaded = runbooks.compactMap { try? $0.result.get() }
         return folders.map(ApprovalLock.path(inFolder:)).filter { seen.insert($0).inserted }.map { path in
-            let governed = runbooks.compactMap { try? $0.result.get() }
-                .filter { ApprovalLock.path(forRunbookFile: $0.file, directories: directories) == path }
-            return ApprovalReview(lock: path, entries: Result {
-                try ApprovalLock.read(path: path).approvals.map { approval in
-                    guard let runbook = governed.first(where: { $0.name == approval.name }) else {
-                        return Entry(approval: approval, state: .missing)
-                    }
+            ApprovalReview(lock: path, entries: Result {
+                let approvals = try ApprovalLock.read(path: path).approvals
+                // Worked out only for a lock with entries: most folders have none, and a catalog may be large.
+                let governed = approvals.isEmpty ? [:] : Dictionary(
+                    loaded.filter { ApprovalLock.path(forRunbookFile: $0.file, directories: directories) == path }.map { ($0.name, $0) },
+                    uniquingKeysWith: { first, _ in first })
+                return approvals.map { approval in
+                    guard let runbook = governed[approval.name] else { return Entry(approval: approval, state: .missing) }
                     return Entry(approval: approval, state: approval.approves(runbook) ? .approved : .changed(runbook))
                 }
             }.mapError { $0 as? RunbookError ?? RunbookError(.io, "\(path): \($0)") })

@@ -18,7 +18,11 @@ extension RunbookCLI {
         func run() async throws {
             let catalog = try global.catalog()
             var malformed = false
-            for review in ApprovalReview.of(directories: catalog.directories, runbooks: catalog.entries()) {
+            let reviews = ApprovalReview.of(directories: catalog.directories, runbooks: catalog.entries())
+            if reviews.isEmpty {
+                standardOutput(UntrustedText.terminal("no approvals: no runbook folder at \(catalog.directories.joined(separator: ", "))") + "\n")
+            }
+            for review in reviews {
                 switch review.entries {
                 case .failure(let error):
                     malformed = true

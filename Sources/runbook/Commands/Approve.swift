@@ -61,7 +61,7 @@ extension RunbookCLI {
             standardOutput(UntrustedText.terminalLines(RunbookCLI.Show.text(of: loaded) + Self.automationText(loaded.automation)
                                                        + Self.primitivesText(uses, name: loaded.name)))
             if !yes {
-                standardOutput(UntrustedText.terminal("\nApprove \(loaded.name) \(loaded.version) for automated runs? [y/N] "))
+                standardOutput("\n" + UntrustedText.terminal("Approve \(loaded.name) \(loaded.version) for automated runs? [y/N] "))
                 let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
                 guard answer == "y" || answer == "yes" else {
                     standardOutput("not approved\n")
