@@ -70,6 +70,18 @@ struct ApprovalLockTests {
         #expect(error.message.contains("over 1 MiB"), "\(error)")
     }
 
+    @Test func aLockThatIsNoRegularFileIsAnErrorNotAWait() throws {
+        let folder = RunbookFolder()
+        defer { folder.remove() }
+        let fifo = folder.path + "/fifo.lock"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        try FileManager.default.createDirectory(atPath: folder.path + "/dir.lock", withIntermediateDirectories: true)
+        for path in [fifo, folder.path + "/dir.lock"] {
+            let error = try #require(throws: RunbookError.self) { try ApprovalLock.read(path: path) }
+            #expect(error.message.contains("not a regular file"), "\(error)")
+        }
+    }
+
     @Test func aBadApproverIsRefused() throws {
         let folder = RunbookFolder()
         defer { folder.remove() }

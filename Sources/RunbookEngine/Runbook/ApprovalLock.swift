@@ -106,12 +106,14 @@ public struct ApprovalLock: Sendable {
     ///   well-formed entry, or for a runbook named twice; naming `path` for a file over
     ///   ``maximumBytes``, not UTF-8, or unreadable.
     public static func read(path: String) throws -> ApprovalLock {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            guard errno == ENOENT else { throw RunbookError(.io, "cannot read the approval lock \(path): \(String(cString: strerror(errno)))") }
             return ApprovalLock(path: path, approvals: [])
         }
-        guard !isDirectory.boolValue, let handle = FileHandle(forReadingAtPath: path) else {
-            throw RunbookError(.io, "cannot read the approval lock \(path)")
+        // A folder, a FIFO or a device there is no lock: reading a FIFO would wait for ever.
+        guard info.st_mode & S_IFMT == S_IFREG, let handle = FileHandle(forReadingAtPath: path) else {
+            throw RunbookError(.io, "cannot read the approval lock \(path): not a regular file")
         }
         defer { try? handle.close() }
         let data: Data
