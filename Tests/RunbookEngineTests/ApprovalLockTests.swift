@@ -62,6 +62,34 @@ struct ApprovalLockTests {
         #expect(error.message.contains(message), "\(error)")
     }
 
+    /// Whatever bytes a lock holds, reading it gives a lock or a RunbookError, never a trap.
+    @Test func mangledLocksNeverTrap() {
+        let valid = Array("# header\n\(Self.entry)\nzeta.one 2.0.0-rc.1 sha256=\(Self.hash) by=bob at=2026-01-31T23:59:59Z\n".utf8)
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array(" =.-+:#\n\r\u{0}\u{1b}09afzAZT_@".utf8) + [0xC3, 0xFF]
+        var accepted = 0
+        for _ in 0..<3000 {
+            var bytes = valid
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                let index = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: bytes[index] = alphabet.randomElement(using: &generator) ?? 0
+                case 1: bytes.remove(at: index)
+                default: bytes.insert(alphabet.randomElement(using: &generator) ?? 0, at: index)
+                }
+            }
+            do {
+                let lock = try ApprovalLock.parse(Data(bytes), path: "fuzz.lock")
+                accepted += 1
+                #expect(lock.approvals.allSatisfy { ApprovalLock.isValidApprover($0.approvedBy) && $0.sha256.utf8.count == 64 })
+            } catch is RunbookError {
+            } catch {
+                Issue.record("not a RunbookError: \(error)")
+            }
+        }
+        #expect(accepted < 3000)
+    }
+
     @Test func anOversizedLockIsRefusedWithoutParsing() throws {
         let folder = RunbookFolder()
         defer { folder.remove() }

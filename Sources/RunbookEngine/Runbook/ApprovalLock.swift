@@ -120,6 +120,11 @@ public struct ApprovalLock: Sendable {
         do { data = try handle.read(upToCount: maximumBytes + 1) ?? Data() } catch {
             throw RunbookError(.io, "cannot read the approval lock \(path): \(error.localizedDescription)")
         }
+        return try parse(data, path: path)
+    }
+
+    /// The lock `data` holds, read from `path`; see ``read(path:)``.
+    static func parse(_ data: Data, path: String) throws -> ApprovalLock {
         guard data.count <= maximumBytes else {
             throw RunbookError(.invalid, "\(path): the approval lock is over \(maximumBytes >> 20) MiB",
                                hint: "a lock holds one short line per approved runbook; restore it from version control")
