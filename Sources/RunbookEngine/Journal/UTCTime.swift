@@ -16,6 +16,34 @@ enum UTCTime {
         return "\(pad(t.year, 4))\(pad(t.month, 2))\(pad(t.day, 2))T\(pad(t.hour, 2))\(pad(t.minute, 2))\(pad(t.second, 2)).\(pad(t.millisecond, 3))Z"
     }
 
+    /// `2026-11-26T10:15:00Z`: ISO 8601 to the second, for files people read and diff.
+    static func iso8601Seconds(_ date: Date) -> String {
+        let t = Parts(date)
+        return "\(pad(t.year, 4))-\(pad(t.month, 2))-\(pad(t.day, 2))T\(pad(t.hour, 2)):\(pad(t.minute, 2)):\(pad(t.second, 2))Z"
+    }
+
+    /// The time ``iso8601Seconds(_:)`` wrote as `text`, or nil for any other text: a 30th of
+    /// February or a 25th hour does not print back the same, so it is refused.
+    static func date(iso8601Seconds text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        let template = Array("0000-00-00T00:00:00Z".utf8)
+        guard bytes.count == template.count,
+            zip(bytes, template).allSatisfy({ $1 == UInt8(ascii: "0") ? (0x30...0x39).contains($0) : $0 == $1 })
+        else { return nil }
+        func number(_ range: Range<Int>) -> Int64 { range.reduce(0) { $0 * 10 + Int64(bytes[$1] - 0x30) } }
+        let (year, month, day) = (number(0..<4), number(5..<7), number(8..<10))
+        // Days from the civil date (Howard Hinnant's days_from_civil), the inverse of ``Parts``.
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = shiftedYear / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let seconds = days * 86_400 + number(11..<13) * 3600 + number(14..<16) * 60 + number(17..<19)
+        let date = Date(timeIntervalSince1970: Double(seconds))
+        return iso8601Seconds(date) == text ? date : nil
+    }
+
     private struct Parts {
         let year, month, day, hour, minute, second, millisecond: Int64
 

@@ -26,6 +26,11 @@ public struct Runbook: Sendable {
     public var summary: String {
         String(description.split(separator: "\n", maxSplits: 1).first ?? "")
     }
+
+    /// Whether `name` may name a runbook: ASCII letters, digits, `.`, `_` and `-`, starting with a letter.
+    public static func isValidName(_ name: String) -> Bool {
+        name.first?.isLetter == true && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+    }
 }
 
 /// The type of a runbook parameter.

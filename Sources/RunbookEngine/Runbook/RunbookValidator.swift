@@ -19,9 +19,7 @@ struct RunbookValidator {
         }
         try checkKeys(table, allowed: Self.topLevelFields, what: "runbook")
         guard let name = value["name"].stringValue, !name.isEmpty else { throw invalid("`name` must be a non-empty string") }
-        guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }),
-            name.first?.isLetter == true
-        else {
+        guard Runbook.isValidName(name) else {
             throw invalid("name '\(name)' may hold only letters, digits, '.', '_' and '-', and must start with a letter")
         }
         guard let versionText = value["version"].stringValue else {

@@ -26,6 +26,12 @@ extension RunbookCLI {
                 standardOutput(String(decoding: try JSONSerialization.data(withJSONObject: describe(loaded), options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]), as: UTF8.self) + "\n")
                 return
             }
+            // Every part of this text comes from the runbook file.
+            standardOutput(UntrustedText.terminalLines(Self.text(of: loaded)))
+        }
+
+        /// The runbook as `show` prints it, before escaping: what `approve` shows a reviewer too.
+        static func text(of loaded: Runbook) -> String {
             var text = "\(loaded.name) \(loaded.version)\n\n\(loaded.description)\n\nfile:   \(loaded.file)\nsha256: \(loaded.sha256)\n"
             text += "\nparameters:\n"
             if loaded.params.isEmpty { text += "  (none)\n" }
@@ -50,8 +56,7 @@ extension RunbookCLI {
                 }
             }
             if let timeout = loaded.limits.timeout { text += "\ntimeout: \(timeout) s\n" }
-            // Every part of this text comes from the runbook file.
-            standardOutput(UntrustedText.terminalLines(text))
+            return text
         }
     }
 }

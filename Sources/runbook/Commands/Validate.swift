@@ -6,9 +6,10 @@ extension RunbookCLI {
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "validate",
-            abstract: "Check runbook files: syntax, metadata, versions and unique names. For a runbook repo's CI.",
+            abstract: "Check runbook files: syntax, metadata, versions, unique names and approvals. For a runbook repo's CI.",
             discussion: """
                 Exits 0 when every file is valid, 2 otherwise. No runbook code beyond the file's top level runs.
+                Each folder's runbooks.lock is checked too: an approval whose runbook changed or is gone is invalid.
                 --strict also runs luacheck with the sandbox's globals: a misspelt global (`stpe(`), an unused or
                 shadowed local, each with file:line.
                 """)
@@ -41,6 +42,20 @@ extension RunbookCLI {
             }
             let duplicates = RunbookCatalog.duplicates(in: entries)
             for duplicate in duplicates { standardOutput(UntrustedText.terminalLines("invalid \(duplicate)") + "\n") }
+            // A lock entry the files no longer match would stop the runbook's automated runs.
+            var approvalProblems = 0
+            for review in ApprovalReview.of(directories: directories, runbooks: entries) {
+                switch review.entries {
+                case .failure(let error):
+                    approvalProblems += 1
+                    standardOutput(UntrustedText.terminalLines("invalid \(error)") + "\n")
+                case .success(let approvals):
+                    for problem in approvals.compactMap({ staleApproval($0, lock: review.lock) }) {
+                        approvalProblems += 1
+                        standardOutput(UntrustedText.terminal("invalid approval: \(problem)") + "\n")
+                    }
+                }
+            }
             var lintProblems = 0
             if strict, !entries.isEmpty {
                 do {
@@ -50,11 +65,11 @@ extension RunbookCLI {
                 } catch let error as RunbookError { throw fail(error) }
             }
             let valid = entries.count - failures
-            standardOutput("\(valid) valid, \(failures + duplicates.count) invalid" + (strict ? ", \(lintProblems) lint problems" : "") + "\n")
+            standardOutput("\(valid) valid, \(failures + duplicates.count + approvalProblems) invalid" + (strict ? ", \(lintProblems) lint problems" : "") + "\n")
             if entries.isEmpty {
                 throw fail(RunbookError(.notFound, "no runbook files (*.lua) in \(directories.joined(separator: ", "))"))
             }
-            if failures + duplicates.count + lintProblems > 0 { throw ExitCode(ExitStatus.usage.rawValue) }
+            if failures + duplicates.count + approvalProblems + lintProblems > 0 { throw ExitCode(ExitStatus.usage.rawValue) }
         }
     }
 }
