@@ -83,14 +83,4 @@ struct TriggerCommandTests {
         #expect(output.status == 2)
         #expect(output.stderr.contains("malformed event: event.detail.state.value: expected a string, not a boolean"), "\(output.stderr)")
     }
-
-    @Test func withoutExplainNothingRuns() async throws {
-        let cli = CLI()
-        defer { cli.remove() }
-        let file = cli.write("event.json", Self.cpuAlarm)
-        let output = try await cli.run("trigger", "--event", file, "--runbooks", packageRoot + "/runbooks")
-        #expect(output.status == 2)
-        #expect(output.stderr.contains("cannot start runs yet"), "\(output.stderr)")
-        #expect(output.stdout.isEmpty)
-    }
 }

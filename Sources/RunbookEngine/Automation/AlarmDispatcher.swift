@@ -39,16 +39,13 @@ public struct AlarmDispatcher: Sendable {
     let runbooks: [Runbook]
     let store: any GuardrailStore
     let settings: AutomationSettings
-    let approval: @Sendable (Runbook) -> GuardrailOutcome
 
-    /// A dispatcher routing among `runbooks`, which `approval` checks against their locks.
-    public init(engine: Engine, runbooks: [Runbook], store: any GuardrailStore, settings: AutomationSettings,
-                approval: @escaping @Sendable (Runbook) -> GuardrailOutcome) {
+    /// A dispatcher routing among `runbooks`, approved in the `runbooks.lock` of the settings' folders.
+    public init(engine: Engine, runbooks: [Runbook], store: any GuardrailStore, settings: AutomationSettings) {
         self.engine = engine
         self.runbooks = runbooks
         self.store = store
         self.settings = settings
-        self.approval = approval
     }
 
     /// Ends the leases of runs whose process died, and closes their journals with an
@@ -131,7 +128,7 @@ public struct AlarmDispatcher: Sendable {
         let modeReason = live ? "live: the runbook declares automation.live and --live was given"
             : runbook.automation.live ? "dry run: pass --live to run it live" : "dry run: the runbook does not declare automation.live = true"
 
-        let approved = approval(runbook)
+        let approved = approval(of: runbook)
         guard approved.verdict == "ok" else {
             decision.guardrails = [approved]
             return await conclude("refused", "not approved: \(approved.detail ?? "")", .refused)
@@ -198,6 +195,29 @@ public struct AlarmDispatcher: Sendable {
         decision.reason = "\(modeReason); the run ended \(result.status.rawValue)" + (result.message.map { ": \($0)" } ?? "")
         await index(decision, journal: journalPath)
         return DispatchOutcome(decision: decision, exit: result.exit, journal: journalPath, report: result.runbook == nil ? nil : reportPath)
+    }
+
+    /// The first guardrail: the lock beside the runbook approves this very file.
+    func approval(of runbook: Runbook) -> GuardrailOutcome {
+        let status: ApprovalStatus
+        do {
+            status = try ApprovalLock.approvalStatus(of: runbook, directories: settings.runbookDirectories)
+        } catch {
+            return GuardrailOutcome(check: "approval", verdict: "refused", detail: "\(error)")
+        }
+        func short(_ sha256: String) -> String { String(sha256.prefix(12)) + "…" }
+        switch status {
+        case .approved(let approval):
+            return GuardrailOutcome(check: "approval", verdict: "ok",
+                                    detail: "\(approval.version) sha256=\(short(approval.sha256)) approved by \(approval.approvedBy) at \(UTCTime.iso8601(approval.approvedAt))")
+        case .notApproved:
+            return GuardrailOutcome(check: "approval", verdict: "refused",
+                                    detail: "\(runbook.name) is not in \(ApprovalLock.fileName); review it and run `runbook approve \(runbook.name)`")
+        case .changed(let approval):
+            return GuardrailOutcome(check: "approval", verdict: "refused", detail:
+                "\(ApprovalLock.fileName) approves \(approval.version) sha256=\(short(approval.sha256)), and \(runbook.file) is \(runbook.version) sha256=\(short(runbook.sha256)); "
+                + "review the change and run `runbook approve \(runbook.name)`")
+        }
     }
 
     private func index(_ decision: JournalEvent, journal: String) async {

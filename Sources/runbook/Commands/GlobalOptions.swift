@@ -49,3 +49,9 @@ func fail(_ error: RunbookError) -> ExitCode {
     standardError("runbook: error: \(error)\n")
     return ExitCode(error.exitStatus.rawValue)
 }
+
+/// The same for any error: a ``RunbookError`` keeps its hint; others (a guardrail store's) are shown as they are.
+func fail(_ error: any Error) -> ExitCode {
+    if let error = error as? RunbookError { return fail(error) }
+    return fail(RunbookError(.io, "\(error)"))
+}

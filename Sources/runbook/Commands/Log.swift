@@ -6,7 +6,7 @@ extension RunbookCLI {
     struct Log: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "log",
-            abstract: "Show a past run from its journal (the last run by default).")
+            abstract: "Show a past run, or an alarm's decision, from its journal (the last by default).")
 
         @OptionGroup var global: GlobalOptions
 
@@ -31,7 +31,8 @@ extension RunbookCLI {
             do { events = try JournalFile.read(path: path) } catch let error as RunbookError { throw fail(error) }
             let renderer = TerminalRenderer(color: global.useColor, write: standardOutput)
             for event in events { renderer.record(event) }
-            if !events.contains(where: { $0.event == .runFinished }) {
+            // A decision that started no run ends with the decision.
+            if events.contains(where: { $0.event == .runStarted }), !events.contains(where: { $0.event == .runFinished }) {
                 standardOutput("\n(the journal ends here: the run did not finish, or is still running)\n")
             }
             standardOutput("journal: \(path)\n")

@@ -6,35 +6,50 @@ extension RunbookCLI {
     struct Trigger: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "trigger",
-            abstract: "Route an alarm event to the runbook its triggers name.",
+            abstract: "Start the runbook an alarm event's triggers name, under the guardrails of automated runs.",
             discussion: """
                 Reads one event: an EventBridge "CloudWatch Alarm State Change", an SNS alarm notification
-                (enveloped or bare) or an Alertmanager webhook (version 4, each alert its own event).
-                --explain prints, for each event, the runbooks whose triggers match, the one chosen (the most
-                specific trigger, then runbook name, then trigger position) and its parameters. Exits 0, or 2
-                for a malformed event. Runs are not started yet.
+                (enveloped or bare) or an Alertmanager webhook (version 4, each alert its own event). For each,
+                it decides: the runbook whose trigger matches (the most specific trigger, then runbook name,
+                then trigger position), its parameters from the event, and the guardrails, in order: the
+                version approved in runbooks.lock, the pause, the event already handled, a hold left by an
+                interrupted run, another run holding the target, the cooldown, and for live runs the budget
+                of mutating calls. The decision is journaled whatever it is; `runbook log` shows it.
+
+                Automated runs are dry runs, which leave a review document, unless the runbook declares
+                automation.live = true and --live is given.
+
+                Exits with the run's code; 0 when nothing matched or the alert is resolved; 2 for a malformed
+                event; 4 when a guardrail refused. With several alerts, the highest of their codes.
+                --explain prints the routing only, touching no state and running nothing.
                 """)
 
         @OptionGroup var global: GlobalOptions
 
+        @OptionGroup var state: StateOptions
+
         @Option(help: "The event's JSON file, or - for standard input.")
         var event: String
 
-        @Flag(help: "Print the decision for each event without running anything.")
+        @Flag(help: "Print which runbook each event would start, with which parameters, and run nothing.")
         var explain = false
 
+        @Flag(help: "Run live the runbooks that declare automation.live = true; others stay dry runs.")
+        var live = false
+
+        @Option(help: ArgumentHelp("Where dry runs leave their review documents (default: beside the journals).", valueName: "dir"))
+        var reportDir: String?
+
+        @Flag(help: "Print the decision and the run as journal JSON lines instead of the human view.")
+        var json = false
+
         func run() async throws {
-            guard explain else {
-                // Runs started by alarms need approved versions, cooldowns and leases first.
-                throw fail(RunbookError(
-                    .invalid, "runbook trigger cannot start runs yet: automated runs wait for their guardrails (approvals, cooldowns, one run per target)",
-                    hint: "add --explain to see which runbook the event would start, with which parameters"))
-            }
             let events: [AlarmEvent]
             let entries: [RunbookCatalog.Entry]
+            let catalog = try global.catalog()
             do {
                 events = try AlarmEvents.parse(try readEvent())
-                entries = try global.catalog().entries()
+                entries = catalog.entries()
             } catch let error as AlarmEventError {
                 throw fail(RunbookError(.invalid, "malformed event: \(error)"))
             } catch let error as RunbookError { throw fail(error) }
@@ -47,9 +62,41 @@ extension RunbookCLI {
                 switch entry.result {
                 case .success(let runbook): runbooks.append(runbook)
                 // An invalid runbook's triggers cannot be read; saying so keeps a "no match" honest.
-                case .failure(let error): standardError("runbook: warning: not routed to, invalid: \(error)\n")
+                case .failure(let error): standardError(UntrustedText.terminalLines("runbook: warning: not routed to, invalid: \(error)") + "\n")
                 }
             }
+            if explain { return explainRouting(events, runbooks) }
+
+            let store = try state.store()
+            let dispatcher = AlarmDispatcher(
+                engine: catalog.engine, runbooks: runbooks, store: store,
+                settings: AutomationSettings(journalDirectory: journalDirectory(), reportDirectory: reportDir, runbookDirectories: global.directories))
+            do {
+                for run in try await dispatcher.reclaimInterruptedRuns() {
+                    standardError(UntrustedText.terminalLines("runbook: run \(run.runID) of \(run.runbook) for \(run.target) was interrupted: \(AlarmDispatcher.interruption(run))") + "\n")
+                }
+            } catch { throw fail(error) }
+
+            let display: [any JournalSink] = json ? [JournalFile(descriptor: STDOUT_FILENO, name: "standard output")]
+                : [TerminalRenderer(color: global.useColor, write: standardOutput)]
+            let cancellation = LuaCancellation()
+            let signals = cancelOnSignals(cancellation)
+            defer { signals.forEach { $0.cancel() } }
+            var exit = ExitStatus.ok
+            for event in events {
+                let outcome = await dispatcher.handle(event, display: display, cancellation: cancellation)
+                if !json {
+                    var lines = ["journal: \(outcome.journal)"]
+                    if let report = outcome.report { lines.append("report: \(report)") }
+                    standardOutput(lines.joined(separator: "\n") + "\n")
+                }
+                if outcome.exit.rawValue > exit.rawValue { exit = outcome.exit }
+                if cancellation.isCancelled { break }
+            }
+            if exit != .ok { throw ExitCode(exit.rawValue) }
+        }
+
+        private func explainRouting(_ events: [AlarmEvent], _ runbooks: [Runbook]) {
             var text = ""
             for event in events {
                 text += "event \(event.source.rawValue) \(event.id): alarm \(event.alarm.debugDescription) \(event.state)\n"
