@@ -12,7 +12,7 @@ import Synchronization
 /// Each store keeps one connection, used under a lock: calls of one process wait for each other
 /// in memory, and calls of several processes (or several stores) wait for each other on SQLite's
 /// write lock, which every call that reads before it writes takes at once (`BEGIN IMMEDIATE`),
-/// for up to 10 seconds. A call blocks its thread while it waits.
+/// for up to 10 seconds. They wait on a dispatch thread, not one of Swift's concurrency pool.
 ///
 /// Times are epoch seconds. Expired deduplication keys and cooldowns, and mutations older than
 /// the longest budget window, are deleted by ``admit(_:at:)`` as it goes.
@@ -67,7 +67,7 @@ public final class SQLiteGuardrailStore: GuardrailStore {
     /// Stops every automated run until ``resume()``; pausing again keeps the first pause's time.
     public func pause(reason: String?, by: String?, at: Date) async throws {
         let since = try seconds(at)
-        try database.withLock { database in
+        try await locked { database in
             _ = try database.run("""
                 INSERT INTO pause (id, reason, paused_by, since) VALUES (1, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET reason = excluded.reason, paused_by = excluded.paused_by
@@ -77,12 +77,12 @@ public final class SQLiteGuardrailStore: GuardrailStore {
 
     /// Lifts the pause; false when nothing was paused.
     public func resume() async throws -> Bool {
-        try database.withLock { try $0.run("DELETE FROM pause") > 0 }
+        try await locked { try $0.run("DELETE FROM pause") > 0 }
     }
 
     /// The pause in force, if any.
     public func pauseState() async throws -> PauseState? {
-        try database.withLock { try Self.pauseState($0) }
+        try await locked { try Self.pauseState($0) }
     }
 
     private static func pauseState(_ database: SQLiteDatabase) throws -> PauseState? {
@@ -101,7 +101,7 @@ public final class SQLiteGuardrailStore: GuardrailStore {
     public func admit(_ request: AdmissionRequest, at: Date) async throws -> Admission {
         let now = try seconds(at)
         try Self.check(request)
-        return try database.withLock { database in
+        return try await locked { database in
             try database.transaction {
                 try Self.purge(database, now: now)
                 if let refusal = try Self.refusal(database, request, now: now) { return .refused(refusal) }
@@ -183,7 +183,7 @@ public final class SQLiteGuardrailStore: GuardrailStore {
         let now = try seconds(at)
         try Self.checkIdentifier(runID, "run id")
         try Self.checkIdentifier(target, "target")
-        try database.withLock { database in
+        try await locked { database in
             try database.transaction {
                 try database.run("INSERT INTO mutations (target, run_id, at) VALUES (?, ?, ?)", [.text(target), .text(runID), .real(now)])
                 try database.run("UPDATE leases SET mutations = mutations + 1 WHERE target = ? AND run_id = ?", [.text(target), .text(runID)])
@@ -195,7 +195,7 @@ public final class SQLiteGuardrailStore: GuardrailStore {
     /// longer holds the lease (it expired and was reclaimed, or another run took it).
     public func release(runID: String, target: String, at: Date) async throws {
         let now = try seconds(at)
-        try database.withLock { database in
+        try await locked { database in
             try database.transaction {
                 guard let row = try database.rows("SELECT runbook, cooldown FROM leases WHERE target = ? AND run_id = ?",
                                                   [.text(target), .text(runID)]).first else { return }
@@ -211,7 +211,8 @@ public final class SQLiteGuardrailStore: GuardrailStore {
     /// other does not see it.
     public func reclaimExpiredLeases(at: Date) async throws -> [InterruptedRun] {
         let now = try seconds(at)
-        return try database.withLock { database in
+        let host = self.host
+        return try await locked { database in
             try database.transaction {
                 var interrupted: [InterruptedRun] = []
                 let rows = try database.rows("SELECT run_id, runbook, journal, mutations, started, expires, target, host, pid FROM leases")
@@ -252,14 +253,14 @@ public final class SQLiteGuardrailStore: GuardrailStore {
 
     /// Lifts the hold an interrupted run put on `target`; false when there was none.
     public func clearHold(target: String) async throws -> Bool {
-        try database.withLock { try $0.run("DELETE FROM holds WHERE target = ?", [.text(target)]) > 0 }
+        try await locked { try $0.run("DELETE FROM holds WHERE target = ?", [.text(target)]) > 0 }
     }
 
     /// Adds a decision to the index, each text cut to ``maximumText`` bytes: a decision is
     /// recorded even when an event carried an overlong field.
     public func record(_ decision: DecisionRecord) async throws {
         let time = try seconds(decision.time)
-        try database.withLock { database in
+        try await locked { database in
             _ = try database.run("""
                 INSERT INTO decisions (id, time, source, event_id, runbook, target, outcome, reason, journal)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -273,7 +274,7 @@ public final class SQLiteGuardrailStore: GuardrailStore {
     /// The latest decisions, newest first; `limit` is taken within 0...``maximumDecisions``.
     public func decisions(limit: Int) async throws -> [DecisionRecord] {
         let limit = min(max(limit, 0), Self.maximumDecisions)
-        return try database.withLock { database in
+        return try await locked { database in
             try database.rows("""
                 SELECT id, time, source, event_id, runbook, target, outcome, reason, journal FROM decisions
                 ORDER BY time DESC, rowid DESC LIMIT ?
@@ -281,6 +282,16 @@ public final class SQLiteGuardrailStore: GuardrailStore {
                 DecisionRecord(id: try $0.text(0), time: try $0.date(1), source: try $0.text(2), eventID: try $0.text(3),
                                runbook: try $0.optionalText(4), target: try $0.optionalText(5), outcome: try $0.text(6),
                                reason: try $0.text(7), journal: try $0.text(8))
+            }
+        }
+    }
+
+    /// Runs `body` with the connection on a dispatch thread: waiting for SQLite's lock, up to the
+    /// busy timeout, must not hold one of the few threads of Swift's concurrency pool.
+    private func locked<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try self.database.withLock { try body($0) } })
             }
         }
     }
