@@ -1,6 +1,7 @@
 import Foundation
 @testable import RunbookEngine
 import Testing
+import TestSupport
 
 /// The guardrails of automated runs on one machine, each test with a file of its own. Times are
 /// passed in, so the tests move time on without sleeping.
@@ -150,11 +151,9 @@ struct SQLiteGuardrailStoreTests {
         let fixture = Fixture()
         defer { fixture.folder.remove() }
         let store = try fixture.store()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/true")
-        try process.run()
-        process.waitUntilExit()
-        let dead = process.processIdentifier
+        let process = try ChildProcess.start("/bin/true", [])
+        _ = try await process.waitForExit(timeout: .seconds(10))
+        let dead = process.pid
         let host = LeaseHolder.current.host
         for (target, holder) in [("dead", LeaseHolder(host: host, pid: dead)), ("alive", LeaseHolder.current),
                                  ("elsewhere", LeaseHolder(host: host + ".elsewhere", pid: dead))] {
@@ -183,6 +182,30 @@ struct SQLiteGuardrailStoreTests {
         try #require(winners.count == 1, "\(admissions)")
         let refused = Admission.refused(.leaseHeld(runID: winners[0], runbook: "msk.reboot-broker", expires: Self.time(900)))
         #expect(admissions.filter { $0 == refused }.count == 7, "\(admissions)")
+    }
+
+    @Test func anAdmissionWaitsForAnotherProcessesTransactionAndSeesItsLease() async throws {
+        let fixture = Fixture()
+        defer { fixture.folder.remove() }
+        let store = try fixture.store()
+        // Python's sqlite3 module, another process, takes the target while holding the write lock a while.
+        let script = """
+            import sqlite3, sys, time
+            db = sqlite3.connect(sys.argv[1], isolation_level=None)
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT INTO leases VALUES (?, 'r-other', 'msk.storage', '/runs/other.jsonl', 'elsewhere', 1, ?, ?, 0, 0)",
+                       (sys.argv[2], float(sys.argv[3]), float(sys.argv[3]) + 900))
+            print("locked", flush=True)
+            time.sleep(0.5)
+            db.execute("COMMIT")
+            """
+        let other = try ChildProcess.start("python3", ["-c", script, fixture.path, Self.target, "\(Self.time(0).timeIntervalSince1970)"],
+                                           output: .lines)
+        defer { other.kill() }
+        #expect(try await other.readLine() == "locked")
+        #expect(try await store.admit(Self.request("r1"), at: Self.time(10))
+                == .refused(.leaseHeld(runID: "r-other", runbook: "msk.storage", expires: Self.time(900))))
+        #expect(try await other.waitForExit(timeout: .seconds(10)) == .exited(0))
     }
 
     @Test func concurrentReclaimsReturnEachRunOnce() async throws {
