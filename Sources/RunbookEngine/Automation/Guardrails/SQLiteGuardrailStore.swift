@@ -105,10 +105,7 @@ public final class SQLiteGuardrailStore: GuardrailStore {
             try database.transaction {
                 try Self.purge(database, now: now)
                 if let refusal = try Self.refusal(database, request, now: now) { return .refused(refusal) }
-                var used = 0
-                if request.live {
-                    used = try Self.mutations(database, target: request.target, since: now - request.window)
-                }
+                let used = try request.live ? Self.mutations(database, target: request.target, since: now - request.window) : 0
                 if request.live && used >= request.maxMutations {
                     return .refused(.budgetSpent(used: used, max: request.maxMutations, window: request.window))
                 }
