@@ -59,6 +59,8 @@ let package = Package(
         // (FoundationXML would link it, with ICU, zlib and liblzma, into every start); no libxml2
         // header is needed, so the build needs no libxml2-dev.
         .target(name: "CXMLShim", path: "Sources/CXMLShim"),
+        // SQLite for the guardrail state, opened with dlopen (libsqlite3.so.0) only by automated runs, so `runbook run` never maps it.
+        .target(name: "CSQLiteShim", path: "Sources/CSQLiteShim"),
         .target(
             name: "AWSKit",
             dependencies: ["COpenSSL", "HTTPClient", "Spawn", "CAWSModels", "CXMLShim"],
@@ -69,7 +71,7 @@ let package = Package(
         .target(name: "Probes", dependencies: ["CProbesShim", "COpenSSL", "HTTPClient"], swiftSettings: swiftSettings),
         .target(
             name: "RunbookEngine",
-            dependencies: ["LuaKit", "HTTPClient", "AWSKit", "Probes"],
+            dependencies: ["LuaKit", "HTTPClient", "AWSKit", "Probes", "CSQLiteShim"],
             // The modules' Lua sources stay .lua files that Lua tools read, compiled into the binary.
             resources: [
                 .embedInCode("Modules/Lua/runbook.lua"),

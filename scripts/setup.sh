@@ -2,7 +2,7 @@
 # Installs the Debian packages the build needs, when they are missing. Swift itself
 # (6.x) must already be on PATH.
 set -euo pipefail
-packages=(liblua5.4-dev pkg-config libssl-dev libcurl4-openssl-dev python3 python3-pip zookeeper prometheus-node-exporter stunnel4 openssl librdkafka-dev kcat lua5.4 lua-check time libxml2)
+packages=(liblua5.4-dev pkg-config libssl-dev libcurl4-openssl-dev libsqlite3-dev python3 python3-pip zookeeper prometheus-node-exporter stunnel4 openssl librdkafka-dev kcat lua5.4 lua-check time libxml2)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -38,10 +38,7 @@ struct GlobalOptions: ParsableArguments {
 
 /// Where journals go by default: $XDG_STATE_HOME/runbook/runs (XDG_STATE_HOME defaults to ~/.local/state).
 func journalDirectory() -> String {
-    let environment = ProcessInfo.processInfo.environment
-    let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-        ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state"
-    return state + "/runbook/runs"
+    StateDirectory.path(environment: ProcessInfo.processInfo.environment) + "/runs"
 }
 
 /// Prints an error a person can act on and returns the exit code for it.
