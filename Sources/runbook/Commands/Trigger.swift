@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LuaKit
 import RunbookEngine
 
 extension RunbookCLI {
