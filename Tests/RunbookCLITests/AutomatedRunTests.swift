@@ -287,7 +287,7 @@ struct AutomatedRunTests {
         let cli = CLI()
         defer { cli.remove() }
         let queue = "k-" + UUID().uuidString.prefix(8)
-        let body = #"step("queue", function() aws.sqs.create_queue{ QueueName = "\#(queue)" } end) step("wait", function() sleep(60) end)"#
+        let body = #"step("queue", function() aws.sqs.create_queue{ QueueName = "\#(queue)" } end) step("wait", function() if not run.dry_run then sleep(60) end end)"#
         cli.write("runbooks/look.lua", Self.lookRunbook(automation: "target = \"cluster_name\", cooldown = 0, live = true", body: body))
         try await approve(cli)
         let event = cli.write("killed.json", Self.cpuEvent())

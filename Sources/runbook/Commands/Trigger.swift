@@ -69,9 +69,9 @@ extension RunbookCLI {
             if explain { return explainRouting(events, runbooks) }
 
             let store = try state.store()
-            let dispatcher = AlarmDispatcher(
-                engine: catalog.engine, runbooks: runbooks, store: store,
-                settings: AutomationSettings(journalDirectory: journalDirectory(), reportDirectory: reportDir, runbookDirectories: global.directories))
+            var settings = AutomationSettings(journalDirectory: journalDirectory(), reportDirectory: reportDir, runbookDirectories: global.directories)
+            settings.live = live
+            let dispatcher = AlarmDispatcher(engine: catalog.engine, runbooks: runbooks, store: store, settings: settings)
             do {
                 for run in try await dispatcher.reclaimInterruptedRuns() {
                     standardError(UntrustedText.terminalLines("runbook: run \(run.runID) of \(run.runbook) for \(run.target) was interrupted: \(AlarmDispatcher.interruption(run))") + "\n")
