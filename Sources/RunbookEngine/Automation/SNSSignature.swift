@@ -100,8 +100,11 @@ public struct SNSSigningCertURL: Sendable, Hashable, CustomStringConvertible {
 public struct SNSMessage: Sendable {
     /// The message types SNS signs.
     public enum MessageType: String, Sendable {
+        /// A message published to the topic: for CloudWatch, an alarm's state change.
         case notification = "Notification"
+        /// Sent once when the endpoint is subscribed; visiting `SubscribeURL` confirms it.
         case subscriptionConfirmation = "SubscriptionConfirmation"
+        /// Sent once when the endpoint is unsubscribed.
         case unsubscribeConfirmation = "UnsubscribeConfirmation"
     }
 
@@ -134,10 +137,7 @@ public struct SNSMessage: Sendable {
     ///   `refused` for an unsupported signature version, a bad signature encoding or a certificate URL outside SNS.
     public init(envelope bytes: some Collection<UInt8>) throws(SNSSignatureError) {
         do {
-            guard bytes.count <= AlarmEvents.maximumBytes else {
-                throw AlarmEventError("event", "\(bytes.count) bytes, more than the \(AlarmEvents.maximumBytes) read")
-            }
-            try self.init(envelope: EventField(value: try AlarmEvents.decodeJSON(bytes, field: "event"), path: "event"))
+            try self.init(envelope: try AlarmEvents.decodeEvent(bytes))
         } catch let error as SNSSignatureError {
             throw error
         } catch {
@@ -146,7 +146,6 @@ public struct SNSMessage: Sendable {
     }
 
     init(envelope: EventField) throws {
-        _ = try envelope.object()
         let typeField = envelope["Type"]
         let typeName = try typeField.string()
         guard let type = MessageType(rawValue: typeName) else {
