@@ -288,6 +288,8 @@ struct SNSSignatureTests {
         try await envelope.sign(version: "2", key: keys.valid.key, in: keys.pki)
         let early = await refusal { try await verify(envelope, cert: keys.valid.cert, at: Date(timeIntervalSince1970: 0)) }
         #expect(early?.message.hasPrefix("certificate is not valid before ") == true)
+        let wildClock = await refusal { try await verify(envelope, cert: keys.valid.cert, at: Date(timeIntervalSince1970: .infinity)) }
+        #expect(wildClock?.message == "the time to check the certificate at is out of range")
         let otherKey = await refusal { try await verify(envelope, cert: keys.other.cert) }
         #expect(otherKey?.message.hasPrefix("signature does not match") == true)
 

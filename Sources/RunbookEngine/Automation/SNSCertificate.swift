@@ -53,7 +53,9 @@ final class SNSCertificate: @unchecked Sendable {
 
     /// Throws unless `date` lies within the certificate's notBefore and notAfter.
     func checkValidity(at date: Date) throws(SNSSignatureError) {
-        var now = time_t(date.timeIntervalSince1970.rounded(.down))
+        guard var now = time_t(exactly: date.timeIntervalSince1970.rounded(.down)) else {
+            throw SNSSignatureError(.refused, "the time to check the certificate at is out of range")
+        }
         guard let notBefore = X509_get0_notBefore(certificate), let notAfter = X509_get0_notAfter(certificate) else {
             throw SNSSignatureError(.refused, "certificate has no validity dates")
         }

@@ -1,5 +1,4 @@
 public import Foundation
-import LuaKit
 
 /// Why an SNS message was not accepted as signed by Amazon SNS.
 public struct SNSSignatureError: Error, Sendable, Equatable, CustomStringConvertible {
