@@ -71,7 +71,8 @@ let package = Package(
         .target(name: "Probes", dependencies: ["CProbesShim", "COpenSSL", "HTTPClient"], swiftSettings: swiftSettings),
         .target(
             name: "RunbookEngine",
-            dependencies: ["LuaKit", "HTTPClient", "AWSKit", "Probes", "CSQLiteShim"],
+            // COpenSSL for the X.509 certificates and RSA signatures of SNS messages.
+            dependencies: ["LuaKit", "HTTPClient", "AWSKit", "Probes", "CSQLiteShim", "COpenSSL"],
             // The modules' Lua sources stay .lua files that Lua tools read, compiled into the binary.
             resources: [
                 .embedInCode("Modules/Lua/runbook.lua"),

@@ -10,6 +10,22 @@ public enum TestLeaf: String, Sendable {
     case wrongName
 }
 
+/// The key a test leaf certificate holds.
+public enum TestKeyType: Sendable {
+    /// P-256, as TLS servers in tests use.
+    case ec
+    /// RSA 2048, as SNS signs messages with.
+    case rsa
+
+    /// The `-newkey` arguments of `openssl req`.
+    var newKey: [String] {
+        switch self {
+        case .ec: ["ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+        case .rsa: ["rsa:2048"]
+        }
+    }
+}
+
 /// A throwaway PKI in a temp directory, made with the `openssl` command line tool.
 public struct TestPKI: Sendable {
     /// The directory holding the CA, the leaves and stunnel's files.
@@ -33,14 +49,14 @@ public struct TestPKI: Sendable {
         return pki
     }
 
-    /// Issues the leaf; returns (certificate path, key path).
-    public func issue(_ leaf: TestLeaf) async throws -> (cert: String, key: String) {
+    /// Issues the leaf with a new `key`; returns (certificate path, key path).
+    public func issue(_ leaf: TestLeaf, key: TestKeyType = .ec) async throws -> (cert: String, key: String) {
         let name = leaf.rawValue
         let cn = leaf == .wrongName ? "wrong.example" : "localhost"
         let sans = leaf == .wrongName ? "DNS:wrong.example" : "DNS:localhost,IP:127.0.0.1"
         try "subjectAltName=\(sans)\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
             .write(toFile: "\(dir)/\(name).ext", atomically: true, encoding: .utf8)
-        try await openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        try await openssl(["req", "-new", "-newkey"] + key.newKey + ["-nodes",
                            "-keyout", "\(dir)/\(name).key", "-out", "\(dir)/\(name).csr", "-subj", "/CN=\(cn)"])
         switch leaf {
         case .valid, .wrongName:

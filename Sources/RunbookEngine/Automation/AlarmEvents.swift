@@ -13,11 +13,7 @@ public enum AlarmEvents {
     /// - Throws: ``AlarmEventError`` naming the field at fault, for input that is too large,
     ///   not JSON, of no known format or malformed.
     public static func parse(_ bytes: some Collection<UInt8>) throws -> [AlarmEvent] {
-        guard bytes.count <= maximumBytes else {
-            throw AlarmEventError("event", "\(bytes.count) bytes, more than the \(maximumBytes) read")
-        }
-        let event = EventField(value: try decodeJSON(bytes, field: "event"), path: "event")
-        _ = try event.object()
+        let event = try decodeEvent(bytes)
         // Each format has one member the others lack.
         if event["detail-type"].isPresent { return [try EventBridgeAlarmEvent.parse(event)] }
         if event["Type"].isPresent { return [try SNSAlarmEvent.parseEnvelope(event)] }
@@ -25,6 +21,16 @@ public enum AlarmEvents {
         if event["alerts"].isPresent { return try AlertmanagerEvent.parse(event) }
         throw event.refuse(
             "not a known alarm event: expected `detail-type` (EventBridge), `Type` (SNS), `AlarmName` (an SNS alarm message) or `alerts` (Alertmanager)")
+    }
+
+    /// The JSON object in `bytes`, at most ``maximumBytes`` of them, as the field `event`.
+    static func decodeEvent(_ bytes: some Collection<UInt8>) throws -> EventField {
+        guard bytes.count <= maximumBytes else {
+            throw AlarmEventError("event", "\(bytes.count) bytes, more than the \(maximumBytes) read")
+        }
+        let event = EventField(value: try decodeJSON(bytes, field: "event"), path: "event")
+        _ = try event.object()
+        return event
     }
 
     static func decodeJSON(_ bytes: some Collection<UInt8>, field: String) throws -> LuaValue {
