@@ -1,3 +1,5 @@
+import Foundation
+
 /// Payloads written from AWS's documented examples (the EventBridge CloudWatch user guide, the
 /// aws-lambda-go SNS fixtures) and Alertmanager's webhook.
 public enum AlarmPayloads {
