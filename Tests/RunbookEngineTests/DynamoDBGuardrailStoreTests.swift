@@ -2,6 +2,7 @@ import AWSKit
 import Foundation
 import HTTPClient
 @testable import RunbookEngine
+import Synchronization
 import Testing
 import TestSupport
 
@@ -98,6 +99,32 @@ struct DynamoDBGuardrailStoreTests {
         #expect(error?.code == "ResourceNotFoundException")
     }
 
+    /// A transaction cancelled because another held an item is tried again; five in a row are an error.
+    @Test func aConflictingTransactionIsTriedAgain() async throws {
+        let conflict = "None, None, None, TransactionConflict, None"
+        let once = try await behaviour(transport: IsolatedTransactions(CurlTransport.shared, cancelling: [conflict])).open()
+        let request = GuardrailStoreBehaviour.request("run-a", event: "e1")
+        _ = try GuardrailStoreBehaviour.lease(try await once.admit(request, at: GuardrailStoreBehaviour.at(0)))
+
+        let settings = try await settings()
+        let always = try DynamoDBGuardrailStore(table: table, aws: settings,
+                                                transport: IsolatedTransactions(CurlTransport.shared, cancelling: Array(repeating: conflict, count: 5)))
+        let error = await #expect(throws: RunbookError.self) {
+            try await always.admit(GuardrailStoreBehaviour.request("run-b", target: "cluster_name=other", event: "e2"), at: GuardrailStoreBehaviour.at(0))
+        }
+        #expect(error?.message == "admission of restart for cluster_name=other: other workers' transactions on its items cancelled it 5 times in a row")
+    }
+
+    /// Throttling is not a refusal: the error reaches the dispatcher, which then runs nothing.
+    @Test func aThrottledTransactionIsAnError() async throws {
+        let store = try await behaviour(transport: IsolatedTransactions(CurlTransport.shared, cancelling: ["None, None, ThrottlingError, None, None"])).open()
+        let error = await #expect(throws: AWSServiceError.self) {
+            try await store.admit(GuardrailStoreBehaviour.request("run-a", event: "e1"), at: GuardrailStoreBehaviour.at(0))
+        }
+        #expect(error?.code == "TransactionCanceledException")
+        #expect(error?.message.hasSuffix("[None, None, ThrottlingError, None, None]") == true)
+    }
+
     /// Only the lease holder, within its lease, may count (and so send) a mutation.
     @Test func aMutationWithoutTheLeaseIsRefused() async throws {
         let behaviour = try await behaviour()
@@ -149,16 +176,28 @@ struct DynamoDBGuardrailStoreTests {
 }
 
 /// Sends TransactWriteItems one at a time, as DynamoDB's isolation would apply them, and any
-/// other request at once.
+/// other request at once. The first transactions may be answered here, cancelled for the reasons
+/// given, in place of moto, which never gives those (conflicts, throttling).
 final class IsolatedTransactions: HTTPTransport {
     let base: any HTTPTransport
     private let turnstile = Turnstile()
+    private let cancellations: Mutex<[String]>
 
-    init(_ base: any HTTPTransport) { self.base = base }
+    /// `cancellations`: the reasons of each transaction to cancel, as DynamoDB's message lists them.
+    init(_ base: any HTTPTransport, cancelling cancellations: [String] = []) {
+        self.base = base
+        self.cancellations = Mutex(cancellations)
+    }
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         guard request.headers.contains(where: { $0.name.lowercased() == "x-amz-target" && $0.value.hasSuffix(".TransactWriteItems") }) else {
             return try await base.send(request)
+        }
+        if let reasons = cancellations.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
+            return HTTPResponse(status: 400, headers: [("Content-Type", "application/x-amz-json-1.0")], body: Array(#"""
+                {"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+                 "Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [\#(reasons)]"}
+                """#.utf8))
         }
         await turnstile.enter()
         do {

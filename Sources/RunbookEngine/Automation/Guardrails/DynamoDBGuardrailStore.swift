@@ -203,9 +203,10 @@ public struct DynamoDBGuardrailStore: GuardrailStore {
     /// refused as held, as ``reclaimExpiredLeases(at:)`` will hold it. A dry run's lease has
     /// `mutationsLeft` 0, since it sends none.
     ///
-    /// When the transaction is cancelled, the guarded items are read again in one consistent
-    /// `TransactGetItems` and the first guardrail that refuses on them is the answer; when none
-    /// does any more (the conflicting run released meanwhile) the transaction is tried again.
+    /// When the transaction is cancelled, or the budget is spent, the guarded items are read in one
+    /// consistent `TransactGetItems` and the first guardrail that refuses on them is the answer;
+    /// when none does any more (another transaction held an item, or the conflicting run released
+    /// meanwhile) the transaction is tried again.
     ///
     /// - Throws: ``RunbookError`` when the request has a number out of range or an identifier
     ///   longer than ``maximumKeyText``, or other transactions kept cancelling this one;
@@ -214,10 +215,7 @@ public struct DynamoDBGuardrailStore: GuardrailStore {
         try request.check(maximumText: Self.maximumKeyText)
         let now = try Self.milliseconds(at)
         let used = request.live ? try await mutations(target: request.target, after: now - Self.milliseconds(seconds: request.window)) : 0
-        if request.live && used >= request.maxMutations {
-            return .refused(try await refusal(request, now: now, used: used)
-                ?? .budgetSpent(used: used, max: request.maxMutations, window: request.window))
-        }
+        let budgetSpent = request.live && used >= request.maxMutations
         let expires = now + Self.milliseconds(seconds: request.leaseSeconds)
         let until = now + Self.milliseconds(seconds: request.cooldown)
         let atNow: [String: AWSValue] = [":now": .dynamoNumber(now)]
@@ -241,19 +239,29 @@ public struct DynamoDBGuardrailStore: GuardrailStore {
             "run_id": .dynamoString(request.runID), "until_ms": .dynamoNumber(until), "expires_at": .dynamoNumber(Self.ttl(until)),
         ], condition: "attribute_not_exists(#pk) OR #until_ms <= :now", values: atNow)])
 
-        for _ in 0..<Self.admissionAttempts {
+        for attempt in 0..<Self.admissionAttempts {
+            if attempt > 0 { try await Task.sleep(for: .milliseconds(Int.random(in: 20...100))) }
+            if !budgetSpent {
+                do {
+                    try await transact(writes)
+                    return .admitted(Lease(target: request.target, runID: request.runID, expires: Self.date(expires),
+                                           mutationsLeft: request.live ? request.maxMutations - used : 0))
+                } catch let error as AWSServiceError where Self.isCancelledByConditions(error) {
+                    // A guardrail refused, or another transaction held one of the items: the read says which.
+                }
+            }
             do {
-                try await transact(writes)
-                return .admitted(Lease(target: request.target, runID: request.runID, expires: Self.date(expires),
-                                       mutationsLeft: request.live ? request.maxMutations - used : 0))
-            } catch let error as AWSServiceError where Self.isCancelledByConditions(error) {
                 if let refusal = try await refusal(request, now: now, used: used) { return .refused(refusal) }
+            } catch let error as AWSServiceError where Self.isCancelledByConditions(error) {
+                // The read met another transaction writing its items (TransactionConflict).
             }
         }
-        throw RunbookError(.io, "admission of \(request.runbook) for \(request.target): other workers' transactions cancelled it \(Self.admissionAttempts) times in a row")
+        throw RunbookError(.io, "admission of \(request.runbook) for \(request.target): other workers' transactions on its items cancelled it \(Self.admissionAttempts) times in a row",
+                           hint: "nothing ran; the next event for the target is admitted as usual")
     }
 
-    /// How many times ``admit(_:at:)`` tries its transaction while what cancelled it is gone when read again.
+    /// How many times ``admit(_:at:)`` tries while other transactions hold its items; it waits a
+    /// few tens of milliseconds, at random so that workers colliding once do not collide again.
     static let admissionAttempts = 5
 
     /// The first guardrail that refuses `request` on the items as they are now, in the order of
