@@ -142,6 +142,24 @@ struct DynamoDBGuardrailStoreTests {
         #expect(reclaimed.map(\.mutations) == [0])
     }
 
+    /// A decision with overlong texts is kept cut, within DynamoDB's key and item sizes; an
+    /// identifier too long for a key refuses the admission, naming it.
+    @Test func overlongTextsAreCutOrRefused() async throws {
+        let store = try await behaviour().open()
+        let reason = String(repeating: "é", count: 3000)
+        try await store.record(DecisionRecord(id: String(repeating: "r", count: 1500), time: GuardrailStoreBehaviour.at(0), source: "cloudwatch",
+                                              eventID: "e1", runbook: nil, target: nil, outcome: "no_match", reason: reason, journal: "/j"))
+        let recorded = try #require(try await store.decisions(limit: 1).first)
+        #expect(recorded.reason == String(repeating: "é", count: 2048))
+        #expect(recorded.id.count == 1500)
+
+        let error = await #expect(throws: RunbookError.self) {
+            try await store.admit(GuardrailStoreBehaviour.request("run-a", event: String(repeating: "k", count: 1001)), at: GuardrailStoreBehaviour.at(0))
+        }
+        #expect(error?.message.hasPrefix("the event key kkkk") == true)
+        #expect(error?.message.hasSuffix("is 1001 bytes long; the guardrail store takes at most 1000") == true)
+    }
+
     /// An item this store did not write (a number past its range) is an error naming it, not a trap.
     @Test func anItemOutOfRangeIsAnErrorNamingIt() async throws {
         let behaviour = try await behaviour()

@@ -177,7 +177,7 @@ public struct DynamoDBGuardrailStore: GuardrailStore {
         for (attribute, text) in [("reason", reason), ("paused_by", by)] {
             if let text {
                 sets.append("#\(attribute) = :\(attribute)")
-                values[":\(attribute)"] = .dynamoString(Self.capped(text, to: Self.maximumText))
+                values[":\(attribute)"] = .dynamoString(text.capped(to: Self.maximumText))
             } else {
                 removes.append("#\(attribute)")
             }
@@ -413,12 +413,12 @@ public struct DynamoDBGuardrailStore: GuardrailStore {
         var item: [String: AWSValue] = [
             "id": decision.id, "source": decision.source, "event_id": decision.eventID, "outcome": decision.outcome,
             "reason": decision.reason, "journal": decision.journal,
-        ].mapValues { .dynamoString(Self.capped($0, to: Self.maximumText)) }
-        item["runbook"] = decision.runbook.map { .dynamoString(Self.capped($0, to: Self.maximumText)) }
-        item["target"] = decision.target.map { .dynamoString(Self.capped($0, to: Self.maximumText)) }
+        ].mapValues { .dynamoString($0.capped(to: Self.maximumText)) }
+        item["runbook"] = decision.runbook.map { .dynamoString($0.capped(to: Self.maximumText)) }
+        item["target"] = decision.target.map { .dynamoString($0.capped(to: Self.maximumText)) }
         item["time_ms"] = .dynamoNumber(time)
         item["expires_at"] = .dynamoNumber(Self.ttl(time + Self.milliseconds(seconds: Self.decisionRetention)))
-        let key = DynamoDBKey(pk: Self.decisionPartition, sk: "\(Self.sortableTime(time))#\(Self.capped(decision.id, to: Self.maximumKeyText))")
+        let key = DynamoDBKey(pk: Self.decisionPartition, sk: "\(Self.sortableTime(time))#\(decision.id.capped(to: Self.maximumKeyText))")
         _ = try await client.send(operation: "PutItem", input: .map(operation(key, item: item)))
     }
 
@@ -596,15 +596,5 @@ public struct DynamoDBGuardrailStore: GuardrailStore {
     static func sortableTime(_ milliseconds: Int64) -> String {
         let digits = String(milliseconds)
         return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
-    }
-
-    /// `text` cut to `maximum` bytes, at a character boundary.
-    static func capped(_ text: String, to maximum: Int) -> String {
-        guard text.utf8.count > maximum else { return text }
-        var bytes = 0
-        return String(text.unicodeScalars.prefix { scalar in
-            bytes += scalar.utf8.count
-            return bytes <= maximum
-        })
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-// Shared by the guardrail stores: each turns these durations into its own arithmetic (SQLite's
+// Shared by the guardrail stores, so that they check and cut alike: each turns these durations into its own arithmetic (SQLite's
 // seconds, DynamoDB's whole milliseconds), which the ranges keep from overflowing or trapping.
 extension AdmissionRequest {
     /// Refuses durations outside what a runbook may declare and identifiers that are empty or
@@ -36,5 +36,18 @@ extension AdmissionRequest {
         guard text.utf8.count <= maximumText else {
             throw RunbookError(.invalid, "the \(name) \(text.prefix(40))… is \(text.utf8.count) bytes long; the guardrail store takes at most \(maximumText)")
         }
+    }
+}
+
+extension String {
+    /// The text cut to `maximum` UTF-8 bytes at a character boundary: what a guardrail store
+    /// keeps of a free text (a reason), so that an overlong one is recorded rather than refused.
+    func capped(to maximum: Int) -> String {
+        guard utf8.count > maximum else { return self }
+        var bytes = 0
+        return String(unicodeScalars.prefix { scalar in
+            bytes += scalar.utf8.count
+            return bytes <= maximum
+        })
     }
 }
