@@ -28,6 +28,11 @@ public import HTTPClient
 /// budget is read just before it with a `Query`. That read is exact because only the target's
 /// lease holder records mutations (``recordMutation(runID:target:at:)`` requires the lease, unexpired),
 /// and the lease is exclusive; what remains is the clock skew between two machines at a lease's end.
+///
+/// Workers need `dynamodb:GetItem`, `PutItem`, `UpdateItem`, `DeleteItem`, `ConditionCheckItem`
+/// and `Query` on the table (transactions are allowed item by item); ``ensureTable(timeout:)``
+/// also `DescribeTable` and `DescribeTimeToLive`, and `CreateTable` and `UpdateTimeToLive` when it
+/// has the table to create or TTL to turn on.
 public struct DynamoDBGuardrailStore: GuardrailStore {
     /// The table's name.
     public let table: String
