@@ -18,7 +18,7 @@ extension RunbookCLI {
         var by: String?
 
         func run() async throws {
-            let store = try state.store()
+            let store = try await state.open()
             let who = by ?? ProcessInfo.processInfo.environment["USER"]
             do { try await store.pause(reason: reason, by: who, at: Date()) } catch { throw fail(error) }
             standardOutput(UntrustedText.terminal("automated runs paused" + (reason.map { ": \($0)" } ?? "")) + "\n")
@@ -41,7 +41,7 @@ extension RunbookCLI {
         var target: String?
 
         func run() async throws {
-            let store = try state.store()
+            let store = try await state.open()
             do {
                 if let target {
                     let lifted = try await store.clearHold(target: target)

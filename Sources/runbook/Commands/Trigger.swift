@@ -68,7 +68,7 @@ extension RunbookCLI {
             }
             if explain { return explainRouting(events, runbooks) }
 
-            let store = try state.store()
+            let store = try await state.open()
             var settings = AutomationSettings(journalDirectory: journalDirectory(), reportDirectory: reportDir, runbookDirectories: global.directories)
             settings.live = live
             let dispatcher = AlarmDispatcher(engine: catalog.engine, runbooks: runbooks, store: store, settings: settings)
