@@ -101,3 +101,7 @@ echo
 
 echo "## 1,000 TCP probes (open, closed, silent loopback ports, timeout 1 s) against a serial nc -zv -w 1 loop"
 bash Benchmarks/tcp_probe_bench.sh
+echo
+
+echo "## Alarm to run: runbook trigger against runbook run of the same dry run"
+bash Benchmarks/trigger_bench.sh "$bin"
