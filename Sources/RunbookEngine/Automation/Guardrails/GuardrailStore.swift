@@ -26,6 +26,10 @@ public protocol GuardrailStore: Sendable {
 
     /// Counts one mutating call of a run holding a lease against its target's budget, before the
     /// call is sent: a process killed just after sending still counts it.
+    ///
+    /// Throws, counting nothing, when the run no longer holds the target's lease unexpired at
+    /// `at` (it ended, it expired, or another run took it): the caller then does not send the
+    /// call, since another run may be changing the target by then.
     func recordMutation(runID: String, target: String, at: Date) async throws
 
     /// Ends a run's lease, and restarts its cooldown from the run's end.

@@ -176,16 +176,22 @@ public final class SQLiteGuardrailStore: GuardrailStore {
         try database.run("DELETE FROM mutations WHERE at <= ?", [.real(now - RunbookAutomation.windowRange.upperBound)])
     }
 
-    /// Counts a mutation against the target's budget even when the run no longer holds the
-    /// lease: the call is being sent either way.
+    /// Counts one mutating call against the target's budget and the run's lease, in one
+    /// transaction, before the call is sent.
+    ///
+    /// - Throws: ``RunbookError`` when the run does not hold the target's lease, unexpired: it
+    ///   ended, it expired, or another run took it, and the call must not be sent, since another
+    ///   run may be changing the target.
     public func recordMutation(runID: String, target: String, at: Date) async throws {
         let now = try seconds(at)
         try AdmissionRequest.checkIdentifier(runID, "run id", maximumText: Self.maximumText)
         try AdmissionRequest.checkIdentifier(target, "target", maximumText: Self.maximumText)
         try await locked { database in
             try database.transaction {
+                let counted = try database.run("UPDATE leases SET mutations = mutations + 1 WHERE target = ? AND run_id = ? AND expires > ?",
+                                               [.text(target), .text(runID), .real(now)])
+                guard counted > 0 else { throw AdmissionRequest.leaseNotHeld(runID: runID, target: target) }
                 try database.run("INSERT INTO mutations (target, run_id, at) VALUES (?, ?, ?)", [.text(target), .text(runID), .real(now)])
-                try database.run("UPDATE leases SET mutations = mutations + 1 WHERE target = ? AND run_id = ?", [.text(target), .text(runID)])
             }
         }
     }
