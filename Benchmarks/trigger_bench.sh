@@ -24,7 +24,7 @@ return runbook {
   run = function(p) step("add", function() return 1 + 1 end) end,
 }
 LUA
-"$bin" approve bench.auto --yes --by bench --runbooks "$work/runbooks" >/dev/null
+"$bin" approve bench.auto --runbooks "$work/runbooks" --yes --by bench >/dev/null
 # Each timed trigger gets an event of its own: the same one twice is refused as a duplicate.
 cat > "$work/new_event.py" <<'PY'
 import sys, uuid
