@@ -1,0 +1,260 @@
+import Foundation
+import RunbookEngine
+import TestSupport
+import Testing
+
+/// `runbook worker` against SQS and DynamoDB on moto: the queues made by Tests/Support/sqs_queues.py
+/// with a dead-letter queue and a RedrivePolicy, the workers started and stopped by PID.
+///
+/// moto keeps SQS's semantics that the worker relies on: the visibility timeout (a message not
+/// deleted comes back once it lapses), ChangeMessageVisibility, ApproximateReceiveCount (asked for
+/// as MessageSystemAttributeNames or the older AttributeNames), long polls, and the RedrivePolicy
+/// (a message received maxReceiveCount times goes to the dead-letter queue at the next receive).
+@Suite(.serialized)
+struct WorkerCommandTests {
+    static let moto = SharedMotoServer()
+
+    struct Queues: Decodable {
+        let queue: String
+        let dlq: String
+    }
+
+    struct Counts: Decodable {
+        let visible: Int
+        let inFlight: Int
+
+        enum CodingKeys: String, CodingKey {
+            case visible
+            case inFlight = "in_flight"
+        }
+    }
+
+    func sqs(_ arguments: String...) async throws -> String {
+        try await Self.moto.get().runScript("sqs_queues.py", arguments)
+    }
+
+    /// A queue whose dead-letter queue takes a message after `maxReceiveCount` receipts.
+    func makeQueues(maxReceiveCount: Int = 2, visibility: Int = 3) async throws -> Queues {
+        let name = "w-" + UUID().uuidString.prefix(8).lowercased()
+        return try JSONDecoder().decode(Queues.self, from: Data(try await sqs("create", name, String(maxReceiveCount), String(visibility)).utf8))
+    }
+
+    func counts(_ queue: String) async throws -> Counts {
+        try JSONDecoder().decode(Counts.self, from: Data(try await sqs("counts", queue).utf8))
+    }
+
+    /// Sends each body as a message, all in one batch.
+    func send(_ cli: CLI, _ queue: String, _ bodies: [String]) async throws {
+        let files = bodies.map { cli.write("message-\(UUID().uuidString).json", $0) }
+        _ = try await Self.moto.get().runScript("sqs_queues.py", ["send", queue] + files)
+    }
+
+    func environment() async throws -> [String: String] {
+        let moto = try await Self.moto.get()
+        return ["AWS_ACCESS_KEY_ID": moto.accessKeyID, "AWS_SECRET_ACCESS_KEY": moto.secretAccessKey, "AWS_REGION": "us-east-1",
+                "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": moto.url]
+    }
+
+    /// A worker on `queue`, its output in `log` (read when something fails), once it has started receiving.
+    func startWorker(_ cli: CLI, queue: String, log: String, _ extra: [String] = []) async throws -> ChildProcess {
+        let path = cli.home + "/" + log
+        let process = try ChildProcess.start(CLI.binary, ["worker", "--queue", queue, "--wait", "1", "--visibility", "3"] + extra,
+                                             environment: cli.childEnvironment(try await environment()), directory: cli.home,
+                                             output: .file(path))
+        try await eventually("\(log) started") { (try? String(contentsOfFile: path, encoding: .utf8))?.contains("worker on ") == true }
+        return process
+    }
+
+    func output(_ cli: CLI, _ log: String) -> String {
+        (try? String(contentsOfFile: cli.home + "/" + log, encoding: .utf8)) ?? ""
+    }
+
+    func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        Issue.record("timed out waiting until \(what)")
+        throw TestServerError("timed out waiting until \(what)")
+    }
+
+    /// Every journal of the state folder, each a list of its lines, in the order of their run ids.
+    static func journals(_ cli: CLI) throws -> [[[String: Any]]] {
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: cli.journalFolder) else { return [] }
+        return try files.filter { $0.hasSuffix(".jsonl") }.sorted().map { file in
+            try String(contentsOfFile: cli.journalFolder + "/" + file, encoding: .utf8).split(separator: "\n").map {
+                try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
+            }
+        }
+    }
+
+    static func decisions(_ cli: CLI) throws -> [[String: Any]] {
+        try journals(cli).compactMap { $0.first }.filter { $0["event"] as? String == "decision" }
+    }
+
+    func approve(_ cli: CLI) async throws {
+        let output = try await cli.run("approve", "auto.look", "--yes", "--by", "tester")
+        try #require(output.status == 0, "\(output.stdout)\(output.stderr)")
+    }
+
+    func stop(_ worker: ChildProcess) async throws -> ChildProcess.ExitStatus {
+        worker.signal(SIGTERM)
+        return try await worker.waitForExit(timeout: .seconds(60))
+    }
+
+    @Test func twoWorkersOnOneQueueNeverRunATargetTwiceAtOnceAndDeleteEveryMessage() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/look.lua", AutomatedRunTests.lookRunbook(automation: "target = \"cluster_name\", cooldown = 0",
+                                                                      body: #"step("hold", function() sleep(2) end)"#))
+        try await approve(cli)
+        let queues = try await makeQueues()
+        let store = ["--store", "dynamodb://wt-" + UUID().uuidString.prefix(8).lowercased()]
+        // Both make the table at once: one creates it, the other finds it being created.
+        async let first = startWorker(cli, queue: queues.queue, log: "first.log", store)
+        async let second = startWorker(cli, queue: queues.queue, log: "second.log", store)
+        let workers = try await [first, second]
+
+        try await send(cli, queues.queue, (1...4).map { AutomatedRunTests.cpuEvent(id: "burst-\($0)") })
+        try await eventually("four decisions and an empty queue") {
+            let counts = try await counts(queues.queue)
+            return try Self.decisions(cli).count == 4 && counts.visible == 0 && counts.inFlight == 0
+        }
+        let log = output(cli, "first.log") + output(cli, "second.log")
+        for worker in workers { #expect(try await stop(worker) == .exited(0), "\(log)") }
+
+        let decisions = try Self.decisions(cli)
+        #expect(Set(decisions.compactMap { $0["event_id"] as? String }) == Set((1...4).map { "burst-\($0)" }))
+        let outcomes = decisions.compactMap { $0["outcome"] as? String }
+        #expect(outcomes.allSatisfy { $0 == "run" || $0 == "refused" } && outcomes.contains("run"), "\(outcomes) \(log)")
+        // The runs for the target, by their journals' first and last times: none began before the one before it ended.
+        let runs = try Self.journals(cli).filter { $0.first?["outcome"] as? String == "run" }.map { lines in
+            (start: lines.first { $0["event"] as? String == "run_started" }?["time"] as? String ?? "",
+             end: lines.last { $0["event"] as? String == "run_finished" }?["time"] as? String ?? "")
+        }.sorted { $0.start < $1.start }
+        #expect(runs.allSatisfy { !$0.start.isEmpty && !$0.end.isEmpty }, "\(runs)")
+        for (earlier, later) in zip(runs, runs.dropFirst()) { #expect(earlier.end <= later.start, "\(runs)") }
+        // A refusal names the run that held the target.
+        for refused in decisions where refused["outcome"] as? String == "refused" {
+            let reason = refused["reason"] as? String ?? ""
+            #expect(reason.contains("holds cluster_name=demo"), "\(reason)")
+        }
+        #expect(try await counts(queues.dlq).visible == 0)
+    }
+
+    @Test func aKilledWorkersMessageComesBackAndIsRefusedAsADuplicate() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/look.lua", AutomatedRunTests.lookRunbook(automation: "target = \"cluster_name\", cooldown = 0",
+                                                                      body: #"step("hold", function() sleep(60) end)"#))
+        try await approve(cli)
+        let queues = try await makeQueues()
+        // Both workers share this machine's SQLite state, which reclaims a dead process's lease at once.
+        let killed = try await startWorker(cli, queue: queues.queue, log: "killed.log")
+        try await send(cli, queues.queue, [AutomatedRunTests.cpuEvent(id: "killed-event")])
+        try await eventually("the run started") {
+            try Self.journals(cli).contains { $0.contains { $0["event"] as? String == "run_started" } }
+        }
+        killed.signal(SIGKILL)
+        _ = try await killed.waitForExit(timeout: .seconds(20))
+        // Its heartbeat ended with it, so the message comes back within the visibility timeout.
+        let next = try await startWorker(cli, queue: queues.queue, log: "next.log")
+        try await eventually("the message was handled again and deleted") {
+            let counts = try await counts(queues.queue)
+            return try Self.decisions(cli).count == 2 && counts.visible == 0 && counts.inFlight == 0
+        }
+        let log = output(cli, "killed.log") + output(cli, "next.log")
+        #expect(try await stop(next) == .exited(0), "\(log)")
+
+        let journals = try Self.journals(cli)
+        let run = try #require(journals.first { $0.first?["outcome"] as? String == "run" })
+        #expect(run.first?["attempt"] as? Int == 1)
+        #expect(run.last?["status"] as? String == "interrupted", "\(run.last ?? [:])")
+        let again = try #require(journals.first { $0.first?["outcome"] as? String == "refused" }?.first)
+        #expect(again["attempt"] as? Int == 2, "\(again)")
+        #expect(again["event_id"] as? String == "killed-event")
+        let reason = again["reason"] as? String ?? ""
+        #expect(reason.contains("event cloudwatch:killed-event was already handled"), "\(again)")
+        #expect(log.contains("was interrupted"), "\(log)")
+        #expect(try await counts(queues.dlq).visible == 0)
+    }
+
+    @Test func aPoisonMessageReachesTheDeadLetterQueueJournaledAtEachReceipt() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/look.lua", AutomatedRunTests.lookRunbook())
+        try await approve(cli)
+        let queues = try await makeQueues(maxReceiveCount: 2, visibility: 2)
+        let worker = try await startWorker(cli, queue: queues.queue, log: "worker.log", ["--visibility", "2"])
+        try await send(cli, queues.queue, [#"{"hello":"world"}"#])
+        try await eventually("the dead-letter queue has the message") { try await counts(queues.dlq).visible == 1 }
+        let log = output(cli, "worker.log")
+        #expect(try await stop(worker) == .exited(0), "\(log)")
+
+        let decisions = try Self.decisions(cli)
+        #expect(decisions.map { $0["outcome"] as? String } == ["invalid", "invalid"], "\(decisions) \(log)")
+        #expect(decisions.map { $0["attempt"] as? Int } == [1, 2])
+        #expect(Set(decisions.compactMap { $0["event_id"] as? String }).count == 1)
+        let reason = decisions.first?["reason"] as? String ?? ""
+        #expect(reason.contains("malformed event: event: not a known alarm event"), "\(reason)")
+        let dead = try await sqs("bodies", queues.dlq)
+        #expect(dead.contains(#"{\"hello\":\"world\"}"#), "\(dead)")
+        #expect(try await counts(queues.queue).visible == 0)
+    }
+
+    @Test func sigtermLetsTheRunFinishWithinTheGraceAndLeavesACancelledRunsMessage() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/look.lua", AutomatedRunTests.lookRunbook(automation: "target = \"cluster_name\", cooldown = 0",
+                                                                      body: #"step("hold", function() sleep(3) end)"#))
+        try await approve(cli)
+        let queues = try await makeQueues(visibility: 3)
+
+        func runThenStop(grace: String, event: String) async throws -> (ChildProcess.ExitStatus, String) {
+            let worker = try await startWorker(cli, queue: queues.queue, log: "\(event).log", ["--grace", grace])
+            try await send(cli, queues.queue, [AutomatedRunTests.cpuEvent(id: event)])
+            try await eventually("the run of \(event) started") {
+                try Self.journals(cli).contains { $0.first?["event_id"] as? String == event && $0.contains { $0["event"] as? String == "run_started" } }
+            }
+            return (try await stop(worker), output(cli, "\(event).log"))
+        }
+
+        let (finished, finishedLog) = try await runThenStop(grace: "30", event: "finishes")
+        #expect(finished == .exited(0), "\(finishedLog)")
+        #expect(try Self.journals(cli).last?.last?["status"] as? String == "ok", "\(finishedLog)")
+        let afterFinished = try await counts(queues.queue)
+        #expect(afterFinished.visible + afterFinished.inFlight == 0, "\(finishedLog)")
+
+        let (cancelled, cancelledLog) = try await runThenStop(grace: "0", event: "cancelled")
+        #expect(cancelled == .exited(0), "\(cancelledLog)")
+        #expect(try Self.journals(cli).last?.last?["status"] as? String == "stopped", "\(cancelledLog)")
+        #expect(cancelledLog.contains("left in the queue"), "\(cancelledLog)")
+        let afterCancelled = try await counts(queues.queue)
+        #expect(afterCancelled.visible + afterCancelled.inFlight == 1, "\(cancelledLog)")
+    }
+
+    /// What `runbook serve --forward sqs://...` sends: the body as received, read back unchanged.
+    @Test func anEventSentToTheQueueArrivesAsItWasReceived() async throws {
+        let queues = try await makeQueues()
+        let moto = try await Self.moto.get()
+        let settings = AWSSettings(region: "us-east-1", endpointURL: moto.url, environment: [
+            "AWS_ACCESS_KEY_ID": moto.accessKeyID, "AWS_SECRET_ACCESS_KEY": moto.secretAccessKey, "AWS_EC2_METADATA_DISABLED": "true",
+        ])
+        let queue = try SQSQueue(url: queues.queue, aws: settings)
+        let body = AlarmPayloads.snsEnvelope(AlarmPayloads.snsMessage)
+        let id = try await queue.send(body: Array(body.utf8))
+        #expect(!id.isEmpty)
+        let received = try await queue.receive(maxMessages: 10, wait: 1, visibility: 5)
+        #expect(received.map(\.body) == [body])
+        #expect(received.first?.receiveCount == 1)
+        #expect(received.first?.id == id)
+        try await queue.delete(try #require(received.first))
+        #expect(try await counts(queues.queue).visible == 0)
+
+        await #expect(throws: RunbookError.self) { try await queue.send(body: [0x41, 0x00, 0x42]) }
+        await #expect(throws: RunbookError.self) { try await queue.send(body: [0xC3, 0x28]) }
+        await #expect(throws: RunbookError.self) { try await queue.send(body: [UInt8](repeating: 0x41, count: SQSQueue.maximumBody + 1)) }
+        #expect(throws: RunbookError.self) { try SQSQueue(url: "ftp://example.com/1/q", aws: settings) }
+    }
+}
