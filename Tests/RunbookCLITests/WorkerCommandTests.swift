@@ -198,6 +198,8 @@ struct WorkerCommandTests {
         #expect(Set(decisions.compactMap { $0["event_id"] as? String }).count == 1)
         let reason = decisions.first?["reason"] as? String ?? ""
         #expect(reason.contains("malformed event: event: not a known alarm event"), "\(reason)")
+        let shown = try await cli.run("log", try #require(decisions.last?["run"] as? String))
+        #expect(shown.stdout.contains("⚑ undecidable delivery · message \(decisions.last?["event_id"] as? String ?? "") · receive 2"), "\(shown.stdout)")
         let dead = try await sqs("bodies", queues.dlq)
         #expect(dead.contains(#"{\"hello\":\"world\"}"#), "\(dead)")
         #expect(try await counts(queues.queue).visible == 0)
