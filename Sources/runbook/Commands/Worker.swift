@@ -47,11 +47,7 @@ extension RunbookCLI {
         @Option(help: ArgumentHelp("Seconds runs may go on after SIGTERM before they are cancelled: 0 to 3600.", valueName: "seconds"))
         var grace = 30.0
 
-        @Flag(help: "Run live the runbooks that declare automation.live = true; others stay dry runs.")
-        var live = false
-
-        @Option(help: ArgumentHelp("Where dry runs leave their review documents (default: beside the journals).", valueName: "dir"))
-        var reportDir: String?
+        @OptionGroup var automation: AutomationOptions
 
         func validate() throws {
             guard SQSQueue.waitRange.contains(wait) else { throw ValidationError("--wait must be 0 to 20 seconds, not \(wait)") }
@@ -64,18 +60,7 @@ extension RunbookCLI {
 
         func run() async throws {
             let catalog = try global.catalog(aws: aws)
-            let entries = catalog.entries()
-            // With no runbooks every event is "no match", and every message deleted.
-            guard !entries.isEmpty else {
-                throw fail(RunbookError(.notFound, "no runbook files (*.lua) in \(global.directories.joined(separator: ", "))"))
-            }
-            var runbooks: [Runbook] = []
-            for entry in entries {
-                switch entry.result {
-                case .success(let runbook): runbooks.append(runbook)
-                case .failure(let error): standardError("runbook: warning: not routed to, invalid: \(error)\n")
-                }
-            }
+            let runbooks = try automation.runbooks(catalog, global: global)
             let source: SQSQueue
             let attributes: (visibility: Int?, maxReceiveCount: Int?)
             do {
@@ -83,9 +68,7 @@ extension RunbookCLI {
                 attributes = try await source.attributes()
             } catch { throw fail(error) }
             let store = try await state.open(aws: aws.settings)
-            var settings = AutomationSettings(journalDirectory: journalDirectory(), reportDirectory: reportDir, runbookDirectories: global.directories)
-            settings.live = live
-            let dispatcher = AlarmDispatcher(engine: catalog.engine, runbooks: runbooks, store: store, settings: settings)
+            let dispatcher = try await automation.dispatcher(runbooks, engine: catalog.engine, store: store, global: global)
 
             var options = QueueWorker.Options()
             options.wait = wait

@@ -75,7 +75,7 @@ public struct QueueWorker: Sendable {
                 }
             } catch {
                 log("warning: \(queue.url): \(error); trying again in \(backoff)")
-                // Waiting is cut short by stop.
+                // A stop during the wait ends the worker now, not after it.
                 await Self.wait(for: stop, atMost: backoff)
                 backoff = min(backoff * 2, .seconds(30))
             }

@@ -100,12 +100,15 @@ public struct SQSQueue: Sendable {
         guard body.count <= Self.maximumBody else {
             throw RunbookError(.invalid, "an event of \(body.count) bytes is more than the \(Self.maximumBody) an SQS message takes")
         }
-        guard let text = String(validating: body, as: UTF8.self),
-              text.unicodeScalars.allSatisfy({ $0.value >= 0x20 || [0x9, 0xA, 0xD].contains($0.value) }) && !text.unicodeScalars.contains(where: { $0.value == 0xFFFE || $0.value == 0xFFFF })
-        else {
+        guard let text = String(validating: body, as: UTF8.self), text.unicodeScalars.allSatisfy(Self.carries) else {
             throw RunbookError(.invalid, "the event is not text an SQS message can carry: UTF-8 without control characters other than tab and newlines")
         }
         let answer = try await client.send(operation: "SendMessage", input: .map(["QueueUrl": .string(url), "MessageBody": .string(text)]))
         return answer["MessageId"]?.stringValue ?? ""
+    }
+
+    /// The characters SQS takes in a body: tab, newline, carriage return, and U+0020 up, but U+FFFE and U+FFFF.
+    static func carries(_ scalar: Unicode.Scalar) -> Bool {
+        [0x9, 0xA, 0xD].contains(scalar.value) || (scalar.value >= 0x20 && scalar.value != 0xFFFE && scalar.value != 0xFFFF)
     }
 }
