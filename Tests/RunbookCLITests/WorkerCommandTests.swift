@@ -3,7 +3,7 @@ import RunbookEngine
 import TestSupport
 import Testing
 
-/// `runbook worker` against SQS and DynamoDB on moto: the queues made by Tests/Support/sqs_queues.py
+/// `runbook worker` against SQS and DynamoDB on moto: the queues made by Tests/Support/worker_aws.py
 /// with a dead-letter queue and a RedrivePolicy, the workers started and stopped by PID.
 ///
 /// moto keeps SQS's semantics that the worker relies on: the visibility timeout (a message not
@@ -30,7 +30,7 @@ struct WorkerCommandTests {
     }
 
     func sqs(_ arguments: String...) async throws -> String {
-        try await Self.moto.get().runScript("sqs_queues.py", arguments)
+        try await Self.moto.get().runScript("worker_aws.py", arguments)
     }
 
     /// A queue whose dead-letter queue takes a message after `maxReceiveCount` receipts.
@@ -46,7 +46,7 @@ struct WorkerCommandTests {
     /// Sends each body as a message, all in one batch.
     func send(_ cli: CLI, _ queue: String, _ bodies: [String]) async throws {
         let files = bodies.map { cli.write("message-\(UUID().uuidString).json", $0) }
-        _ = try await Self.moto.get().runScript("sqs_queues.py", ["send", queue] + files)
+        _ = try await Self.moto.get().runScript("worker_aws.py", ["send", queue] + files)
     }
 
     func environment() async throws -> [String: String] {
@@ -234,6 +234,27 @@ struct WorkerCommandTests {
         #expect(cancelledLog.contains("left in the queue"), "\(cancelledLog)")
         let afterCancelled = try await counts(queues.queue)
         #expect(afterCancelled.visible + afterCancelled.inFlight == 1, "\(cancelledLog)")
+    }
+
+    /// Receiving would only wear a message's receipts down towards the dead-letter queue.
+    @Test func whileTheGuardrailTableIsUnreachableMessagesWaitInTheQueue() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/look.lua", AutomatedRunTests.lookRunbook(automation: "target = \"cluster_name\", cooldown = 0"))
+        try await approve(cli)
+        let queues = try await makeQueues()
+        let table = "wt-" + UUID().uuidString.prefix(8).lowercased()
+        let worker = try await startWorker(cli, queue: queues.queue, log: "worker.log", ["--store", "dynamodb://" + table])
+        _ = try await sqs("delete-table", table)
+        // Sent once the worker has found the table gone before a receive, so that no receive is under way.
+        try await eventually("the worker found the table gone") { output(cli, "worker.log").contains("ResourceNotFoundException") }
+        try await send(cli, queues.queue, [AutomatedRunTests.cpuEvent(id: "waits")])
+        try await Task.sleep(for: .seconds(3))
+        let log = output(cli, "worker.log")
+        #expect(try await stop(worker) == .exited(0), "\(log)")
+        #expect(try await counts(queues.queue).visible == 1, "\(log)")
+        #expect(try Self.decisions(cli).isEmpty, "\(log)")
+        #expect(try await counts(queues.dlq).visible == 0)
     }
 
     /// What `runbook serve --forward sqs://...` sends: the body as received, read back unchanged.

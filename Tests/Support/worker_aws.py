@@ -1,6 +1,7 @@
-"""Makes and inspects SQS queues on moto for the worker tests, signed for the proxy in front of it.
+"""Makes and inspects SQS queues on moto for the worker tests, and drops a DynamoDB table, signed
+for the proxy in front of moto.
 
-Usage: sqs_queues.py ENDPOINT_URL ACCESS_KEY_ID SECRET_ACCESS_KEY COMMAND ARGS...
+Usage: worker_aws.py ENDPOINT_URL ACCESS_KEY_ID SECRET_ACCESS_KEY COMMAND ARGS...
   create NAME MAX_RECEIVE_COUNT VISIBILITY   a queue and its dead-letter queue NAME-dlq, the queue's
                                              RedrivePolicy sending a message there after
                                              MAX_RECEIVE_COUNT receipts; prints {"queue": URL, "dlq": URL}
@@ -9,6 +10,7 @@ Usage: sqs_queues.py ENDPOINT_URL ACCESS_KEY_ID SECRET_ACCESS_KEY COMMAND ARGS..
   counts URL                                 prints {"visible": N, "in_flight": N, "delayed": N}
   bodies URL                                 receives every visible message of URL (it stays in the
                                              queue) and prints [{"body": ..., "receive_count": N}]
+  delete-table NAME                          deletes the DynamoDB table NAME
 """
 import json
 import sys
@@ -57,5 +59,9 @@ elif command == "bodies":
             break
         found += [{"id": m["MessageId"], "body": m["Body"], "receive_count": int(m["Attributes"]["ApproximateReceiveCount"])} for m in new]
     print(json.dumps(found))
+elif command == "delete-table":
+    (name,) = args
+    boto3.client("dynamodb", region_name="us-east-1", endpoint_url=endpoint,
+                 aws_access_key_id=key, aws_secret_access_key=secret).delete_table(TableName=name)
 else:
     sys.exit("unknown command %r" % command)
