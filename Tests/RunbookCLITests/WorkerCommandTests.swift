@@ -111,9 +111,10 @@ struct WorkerCommandTests {
         try await approve(cli)
         let queues = try await makeQueues()
         let store = ["--store", "dynamodb://wt-" + UUID().uuidString.prefix(8).lowercased()]
-        // Both make the table at once: one creates it, the other finds it being created.
+        // Both make the table at once: one creates it, the other finds it being created. The second
+        // handles up to three messages at once, whose admissions race each other too.
         async let first = startWorker(cli, queue: queues.queue, log: "first.log", store)
-        async let second = startWorker(cli, queue: queues.queue, log: "second.log", store)
+        async let second = startWorker(cli, queue: queues.queue, log: "second.log", store + ["--max-messages", "3"])
         let workers = try await [first, second]
 
         try await send(cli, queues.queue, (1...4).map { AutomatedRunTests.cpuEvent(id: "burst-\($0)") })
