@@ -62,10 +62,10 @@ extension RunbookCLI {
             let catalog = try global.catalog(aws: aws)
             let runbooks = try automation.runbooks(catalog, global: global)
             let source: SQSQueue
-            let attributes: (visibility: Int?, maxReceiveCount: Int?)
+            let maxReceiveCount: Int?
             do {
                 source = try SQSQueue(url: queue, aws: aws.settings)
-                attributes = try await source.attributes()
+                maxReceiveCount = try await source.maxReceiveCount()
             } catch { throw fail(error) }
             let store = try await state.open(aws: aws.settings)
             let dispatcher = try await automation.dispatcher(runbooks, engine: catalog.engine, store: store, global: global)
@@ -76,7 +76,7 @@ extension RunbookCLI {
             options.maxMessages = maxMessages
             options.grace = .milliseconds(Int((grace * 1000).rounded()))
             let worker = QueueWorker(queue: source, dispatcher: dispatcher, options: options, log: log)
-            log("worker on \(source.url): " + (attributes.maxReceiveCount.map { "the dead-letter queue takes a message after \($0) receipts" }
+            log("worker on \(source.url): " + (maxReceiveCount.map { "the dead-letter queue takes a message after \($0) receipts" }
                 ?? "warning: the queue has no redrive policy, so a message no worker can handle comes back for as long as the queue keeps it"))
 
             let stop = LuaCancellation()

@@ -74,7 +74,7 @@ public struct QueueWorker: Sendable {
                     for message in messages { group.addTask { await handle(message, runs: runs) } }
                 }
             } catch {
-                log("warning: \(queue.url): \(error); trying again in \(backoff)")
+                log("warning: \(error); trying again in \(backoff)")
                 // A stop during the wait ends the worker now, not after it.
                 await Self.wait(for: stop, atMost: backoff)
                 backoff = min(backoff * 2, .seconds(30))

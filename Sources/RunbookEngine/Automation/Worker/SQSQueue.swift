@@ -42,22 +42,18 @@ public struct SQSQueue: Sendable {
         self.url = url
     }
 
-    /// What a worker needs to know of the queue: its visibility timeout, and how many receipts
-    /// its redrive policy allows before the dead-letter queue takes a message (nil without one).
-    /// It also checks that the queue exists and may be read.
-    public func attributes() async throws -> (visibility: Int?, maxReceiveCount: Int?) {
+    /// How many receipts the queue's redrive policy allows before its dead-letter queue takes a
+    /// message; nil without a policy. Asking also checks that the queue exists and may be read.
+    public func maxReceiveCount() async throws -> Int? {
         let answer = try await client.send(operation: "GetQueueAttributes", input: .map([
-            "QueueUrl": .string(url), "AttributeNames": .list([.string("VisibilityTimeout"), .string("RedrivePolicy")]),
+            "QueueUrl": .string(url), "AttributeNames": .list([.string("RedrivePolicy")]),
         ]))
-        let attributes = answer["Attributes"]
-        let visibility = attributes?["VisibilityTimeout"]?.stringValue.flatMap { Int($0) }.flatMap { Self.visibilityRange.contains($0) ? $0 : nil }
-        let policy = attributes?["RedrivePolicy"]?.stringValue.flatMap { text -> [String: Any]? in
-            guard text.utf8.count <= 4096 else { return nil }
-            return (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
-        }
-        // The policy's count is a number or a string, as whoever set it wrote it.
-        let count = (policy?["maxReceiveCount"] as? Int) ?? (policy?["maxReceiveCount"] as? String).flatMap { Int($0) }
-        return (visibility, count.flatMap { (1...1000).contains($0) ? $0 : nil })
+        guard let text = answer["Attributes"]?["RedrivePolicy"]?.stringValue, text.utf8.count <= 4096,
+              let policy = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+        else { return nil }
+        // The count is a number or a string, as whoever set the policy wrote it.
+        let count = (policy["maxReceiveCount"] as? Int) ?? (policy["maxReceiveCount"] as? String).flatMap { Int($0) }
+        return count.flatMap { (1...1000).contains($0) ? $0 : nil }
     }
 
     /// Long-polls for up to `maxMessages` messages for `wait` seconds, each then hidden from other
