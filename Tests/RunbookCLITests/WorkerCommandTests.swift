@@ -185,6 +185,33 @@ struct WorkerCommandTests {
         #expect(try await counts(queues.dlq).visible == 0)
     }
 
+    /// Without the heartbeat the message would come back to the idle worker after 2 s, and be
+    /// decided a second time (refused as a duplicate).
+    @Test func aRunLongerThanTheVisibilityTimeoutKeepsItsMessageHidden() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/look.lua", AutomatedRunTests.lookRunbook(automation: "target = \"cluster_name\", cooldown = 0",
+                                                                      body: #"step("hold", function() sleep(6) end)"#))
+        try await approve(cli)
+        let queues = try await makeQueues(visibility: 2)
+        let beatsBefore = try await Self.moto.get().requests().filter { $0.operation == "ChangeMessageVisibility" && $0.status == 200 }.count
+        let workers = [try await startWorker(cli, queue: queues.queue, log: "first.log", ["--visibility", "2"]),
+                       try await startWorker(cli, queue: queues.queue, log: "second.log", ["--visibility", "2"])]
+        try await send(cli, queues.queue, [AutomatedRunTests.cpuEvent(id: "long-run")])
+        try await eventually("the run ended and its message was deleted") {
+            let counts = try await counts(queues.queue)
+            return try Self.journals(cli).contains { $0.contains { $0["event"] as? String == "run_finished" } } && counts.visible == 0 && counts.inFlight == 0
+        }
+        let log = output(cli, "first.log") + output(cli, "second.log")
+        for worker in workers { #expect(try await stop(worker) == .exited(0), "\(log)") }
+        let decisions = try Self.decisions(cli)
+        #expect(decisions.map { $0["outcome"] as? String } == ["run"], "\(log)")
+        #expect(decisions.first?["attempt"] as? Int == 1)
+        // One beat a second over a run of six.
+        let beats = try await Self.moto.get().requests().filter { $0.operation == "ChangeMessageVisibility" && $0.status == 200 }.count - beatsBefore
+        #expect(beats >= 4, "\(beats) \(log)")
+    }
+
     @Test func aPoisonMessageReachesTheDeadLetterQueueJournaledAtEachReceipt() async throws {
         let cli = CLI()
         defer { cli.remove() }
