@@ -9,20 +9,21 @@ extension RunbookCLI {
             commandName: "worker",
             abstract: "Handle the alarm events of an SQS queue, as `runbook trigger` handles one, until SIGTERM.",
             discussion: """
-                Long-polls the queue and decides each message's events (EventBridge, SNS enveloped or raw, or
-                Alertmanager) under the guardrails of automated runs. Many workers may share a queue: with
-                --store dynamodb://TABLE (created when missing) they share the guardrail state, so a target
+                Long-polls the queue and decides each message's events (EventBridge, SNS enveloped or raw, or \
+                Alertmanager) under the guardrails of automated runs. Many workers may share a queue: with \
+                --store dynamodb://TABLE (created when missing) they share the guardrail state, so a target \
                 never has two runs at once; --state (SQLite, the default) serves the workers of one machine.
 
-                While an event is handled, the message's visibility is extended every half --visibility. A
-                message is deleted once every decision for it is final: it ran, was refused, matched nothing,
-                was resolved or a duplicate. A message whose body holds no readable event, or whose events
-                could not be decided (the guardrail state unreachable), or whose run was cancelled, stays in
-                the queue: it comes back after the visibility timeout, and after the queue's maxReceiveCount
-                receipts SQS moves it to the dead-letter queue. Each such receipt is journaled as an `invalid`
-                decision with its receive count.
+                While an event is handled, the message's visibility is extended every half --visibility. A \
+                message is deleted once every decision for it is final: it ran, was refused, matched nothing, \
+                was resolved or a duplicate. A message whose body holds no readable event, or whose events \
+                could not be decided (the guardrail state unreachable), or whose run was cancelled, stays in \
+                the queue: it comes back after the visibility timeout, and after the queue's maxReceiveCount \
+                receipts SQS moves it to the dead-letter queue. Each of its receipts is journaled with its \
+                receive count, as an `invalid` decision when the body holds no readable event. While the \
+                guardrail state cannot be read, the worker receives nothing.
 
-                SIGTERM or SIGINT: no more messages are received, runs going on may finish within --grace
+                SIGTERM or SIGINT: no more messages are received, runs going on may finish within --grace \
                 seconds and are then cancelled (their messages come back), and the worker exits 0.
                 """)
 
