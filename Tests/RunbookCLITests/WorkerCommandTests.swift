@@ -289,6 +289,22 @@ struct WorkerCommandTests {
         #expect(try await counts(queues.dlq).visible == 0)
     }
 
+    @Test func aWorkerThatCannotReadItsQueueExitsTwoAtStart() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/look.lua", AutomatedRunTests.lookRunbook())
+        let moto = try await Self.moto.get()
+        let missing = try await cli.run(environment: try await environment(), "worker", "--queue", moto.url + "/123456789012/no-such-queue", "--wait", "1")
+        #expect(missing.status == 2, "\(missing.stdout)\(missing.stderr)")
+        #expect(missing.stderr.contains("sqs.GetQueueAttributes"), "\(missing.stderr)")
+        let wrong = try await cli.run(environment: try await environment(), "worker", "--queue", "ftp://example.com/1/q")
+        #expect(wrong.status == 2)
+        #expect(wrong.stderr.contains("is not an SQS queue URL"), "\(wrong.stderr)")
+        let range = try await cli.run("worker", "--queue", "https://sqs.us-east-1.amazonaws.com/1/q", "--visibility", "1")
+        #expect(range.status == 2)
+        #expect(range.stderr.contains("--visibility must be 2 to 43200 seconds"), "\(range.stderr)")
+    }
+
     /// What `runbook serve --forward sqs://...` sends: the body as received, read back unchanged.
     @Test func anEventSentToTheQueueArrivesAsItWasReceived() async throws {
         let queues = try await makeQueues()
