@@ -289,6 +289,29 @@ struct WorkerCommandTests {
         #expect(try await counts(queues.dlq).visible == 0)
     }
 
+    /// An SNS envelope, a raw SNS alarm message and an Alertmanager group (a firing alert and a resolved
+    /// one): every decision is final, so every message is deleted.
+    @Test func everyPayloadFormatIsDecidedAndDeleted() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/look.lua", AutomatedRunTests.lookRunbook(automation: "target = \"cluster_name\", cooldown = 0"))
+        try await approve(cli)
+        let queues = try await makeQueues()
+        let worker = try await startWorker(cli, queue: queues.queue, log: "worker.log", ["--max-messages", "10"])
+        let raw = AlarmPayloads.snsMessage.replacingOccurrences(of: #""value":"demo""#, with: #""value":"raw""#)
+        try await send(cli, queues.queue, [AlarmPayloads.snsEnvelope(AlarmPayloads.snsMessage), raw, AlarmPayloads.alertmanagerGroup])
+        try await eventually("four decisions and an empty queue") {
+            let counts = try await counts(queues.queue)
+            return try Self.decisions(cli).count == 4 && counts.visible == 0 && counts.inFlight == 0
+        }
+        let log = output(cli, "worker.log")
+        #expect(try await stop(worker) == .exited(0), "\(log)")
+        let outcomes = try Self.decisions(cli).compactMap { $0["outcome"] as? String }.sorted()
+        // The envelope and the firing alert share the target: one of them may meet the other's lease.
+        #expect(outcomes.filter { $0 == "resolved" }.count == 1 && outcomes.filter { $0 == "run" }.count >= 2, "\(outcomes) \(log)")
+        #expect(try await counts(queues.dlq).visible == 0)
+    }
+
     @Test func aWorkerThatCannotReadItsQueueExitsTwoAtStart() async throws {
         let cli = CLI()
         defer { cli.remove() }
