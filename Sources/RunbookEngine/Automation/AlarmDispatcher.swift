@@ -224,7 +224,7 @@ public struct AlarmDispatcher: Sendable {
         }
         let journal = Journal(runID: decision.run, sinks: sinks, redactor: Redactor(secrets: []))
         journal.record(.decision) { $0 = decision }
-        try? journal.finish()
+        do { try journal.finish() } catch { written = false }
         await index(decision, journal: path)
         return DispatchOutcome(decision: decision, exit: exit, journal: path, report: nil, isFinal: final && written)
     }
