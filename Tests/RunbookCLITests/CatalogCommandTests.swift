@@ -49,7 +49,7 @@ struct CatalogCommandTests {
         #expect(help.status == 0)
         let expected = try String(contentsOfFile: fixture("help.txt"), encoding: .utf8)
         #expect(help.stdout == expected)
-        for command in ["run", "list", "show", "validate", "test", "log", "api", "new", "trigger", "approve", "approvals"] {
+        for command in ["run", "list", "show", "validate", "test", "log", "api", "new", "trigger", "approve", "approvals", "worker"] {
             let sub = try await cli.run(command, "--help")
             #expect(sub.status == 0)
             #expect(sub.stdout.contains("USAGE: runbook \(command)"))

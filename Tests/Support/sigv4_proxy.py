@@ -48,6 +48,11 @@ from request_body import AWSTestHandler  # noqa: E402
 REST_JSON_SERVICES = {"kafka", "lambda", "execute-api", "apigateway", "eks"}
 CORAL_ERROR_NS = "http://internal.amazon.com/coral/com.amazon.coral.service/"
 # Hop-by-hop headers are the proxy's own; everything else passes unchanged.
+# moto applies a DynamoDB transaction's checks and writes without isolating them from another
+# request's (of eight concurrent transactions on one item, two could win), where DynamoDB isolates
+# transactions; the proxy passes these to moto one at a time, so that workers in separate processes
+# meet DynamoDB's guarantee.
+ISOLATED_OPERATIONS = {"TransactWriteItems"}
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"}
 
 
@@ -138,7 +143,11 @@ class Handler(AWSTestHandler):
             record["status"] = 403
             return self.answer(403, out, extra)
 
-        status, reason, out, answer_headers = self.forward(target, headers, body)
+        if record["operation"] in ISOLATED_OPERATIONS:
+            with self.server.isolation:
+                status, reason, out, answer_headers = self.forward(target, headers, body)
+        else:
+            status, reason, out, answer_headers = self.forward(target, headers, body)
         record["forwarded"] = True
         record["status"] = status
         self.answer(status, out, answer_headers, reason)
@@ -203,6 +212,7 @@ def main(argv=None):
     server.max_skew = args.max_skew
     server.verbose = args.verbose
     server.lock = threading.Lock()
+    server.isolation = threading.Lock()
     server.requests = []
     print(server.server_address[1], flush=True)
     try:

@@ -30,6 +30,10 @@ public struct DispatchOutcome: Sendable {
     public let journal: String
     /// The review document of a dry run.
     public let report: String?
+    /// Whether the decision stands. False when nothing could be decided (the event was
+    /// unreadable, the guardrail state or the journal could not be reached) or the run was
+    /// cancelled: a queue should then deliver the event again.
+    public let isFinal: Bool
 }
 
 /// Turns alarm events into decisions and runs: routing, approval, the guardrails of the
@@ -76,7 +80,10 @@ public struct AlarmDispatcher: Sendable {
 
     /// Decides what `event` starts, journals the decision, and runs the runbook when every
     /// guardrail allows it. `display` sinks (a terminal) see the decision and the run.
-    public func handle(_ event: AlarmEvent, display: [any JournalSink] = [], cancellation: LuaCancellation = LuaCancellation()) async -> DispatchOutcome {
+    /// `attempt` is the delivery's number when the event came again (a queue's receive count),
+    /// journaled with the decision.
+    public func handle(_ event: AlarmEvent, attempt: Int? = nil, display: [any JournalSink] = [],
+                       cancellation: LuaCancellation = LuaCancellation()) async -> DispatchOutcome {
         let runID = RunID.make()
         let journalPath = "\(settings.journalDirectory)/\(runID).jsonl"
         let routing = TriggerRouter.route(event, among: runbooks)
@@ -85,20 +92,13 @@ public struct AlarmDispatcher: Sendable {
         decision.eventId = event.id
         decision.name = event.alarm
         decision.status = event.state
+        decision.attempt = attempt
         decision.matches = routing.matches.map { DecisionMatch(runbook: $0.runbook, trigger: $0.trigger, constraints: $0.specificity) }
 
-        func conclude(_ outcome: String, _ reason: String, _ exit: ExitStatus) async -> DispatchOutcome {
+        func conclude(_ outcome: String, _ reason: String, _ exit: ExitStatus, final: Bool = true) async -> DispatchOutcome {
             decision.outcome = outcome
             decision.reason = reason
-            var sinks = display
-            do { sinks.insert(try JournalFile(path: journalPath), at: 0) } catch {
-                decision.reason = reason + "; \(error)"
-            }
-            let journal = Journal(runID: runID, sinks: sinks, redactor: Redactor(secrets: []))
-            journal.record(.decision) { $0 = decision }
-            try? journal.finish()
-            await index(decision, journal: journalPath)
-            return DispatchOutcome(decision: decision, exit: exit, journal: journalPath, report: nil)
+            return await journalAlone(decision, journal: journalPath, exit: exit, final: final, display: display)
         }
 
         if event.isResolved { return await conclude("resolved", "a resolved alert is recorded and never run", .ok) }
@@ -145,7 +145,7 @@ public struct AlarmDispatcher: Sendable {
         } catch {
             // Without its state no guardrail can be checked, so nothing runs.
             decision.guardrails = [approved]
-            return await conclude("refused", "the guardrail state cannot be read: \(error)", .refused)
+            return await conclude("refused", "the guardrail state cannot be read: \(error)", .refused, final: false)
         }
         decision.guardrails = [approved] + Self.verdicts(admission, request)
         let lease: Lease
@@ -163,7 +163,7 @@ public struct AlarmDispatcher: Sendable {
             if let reportPath { sinks.append(try MarkdownReport(path: reportPath)) }
         } catch {
             try? await store.release(runID: runID, target: target, at: Date())
-            return await conclude("refused", "cannot write the run's journal or report: \(error)", .usage)
+            return await conclude("refused", "cannot write the run's journal or report: \(error)", .usage, final: false)
         }
         let secrets = params.fields.compactMap { key, value in key.stringValue.flatMap { secretNames.contains($0) ? value.plainText : nil } }
         Journal(runID: runID, sinks: sinks, redactor: Redactor(secrets: secrets)).record(.decision) { $0 = decision }
@@ -194,7 +194,39 @@ public struct AlarmDispatcher: Sendable {
         }
         decision.reason = "\(modeReason); the run ended \(result.status.rawValue)" + (result.message.map { ": \($0)" } ?? "")
         await index(decision, journal: journalPath)
-        return DispatchOutcome(decision: decision, exit: result.exit, journal: journalPath, report: result.runbook == nil ? nil : reportPath)
+        return DispatchOutcome(decision: decision, exit: result.exit, journal: journalPath, report: result.runbook == nil ? nil : reportPath,
+                               isFinal: !cancellation.isCancelled)
+    }
+
+    /// Journals a delivery that carried no event to decide on (a malformed message) as an
+    /// `invalid` decision of its own, with the delivery's `attempt`; the outcome is not final,
+    /// so a queue delivers it again until its dead-letter queue takes it.
+    public func recordUndecidable(_ reason: String, delivery: String?, attempt: Int?, display: [any JournalSink] = []) async -> DispatchOutcome {
+        let runID = RunID.make()
+        var decision = JournalEvent(.decision, run: runID, time: UTCTime.iso8601(Date()))
+        decision.eventId = delivery
+        decision.attempt = attempt
+        decision.outcome = "invalid"
+        decision.reason = reason
+        return await journalAlone(decision, journal: "\(settings.journalDirectory)/\(runID).jsonl", exit: .usage, final: false, display: display)
+    }
+
+    /// Writes a decision that starts no run as its journal's only line, and indexes it. A
+    /// decision whose journal cannot be written is not final: nothing but `display` saw it.
+    private func journalAlone(_ decision: JournalEvent, journal path: String, exit: ExitStatus, final: Bool,
+                              display: [any JournalSink]) async -> DispatchOutcome {
+        var decision = decision
+        var sinks = display
+        var written = true
+        do { sinks.insert(try JournalFile(path: path), at: 0) } catch {
+            decision.reason = (decision.reason ?? "") + "; \(error)"
+            written = false
+        }
+        let journal = Journal(runID: decision.run, sinks: sinks, redactor: Redactor(secrets: []))
+        journal.record(.decision) { $0 = decision }
+        do { try journal.finish() } catch { written = false }
+        await index(decision, journal: path)
+        return DispatchOutcome(decision: decision, exit: exit, journal: path, report: nil, isFinal: final && written)
     }
 
     /// The first guardrail: the lock beside the runbook approves this very file.

@@ -156,7 +156,10 @@ public final class TerminalRenderer: JournalSink {
 extension TerminalRenderer {
     /// The event, the triggers it matched, each guardrail's verdict and the outcome.
     private func renderDecision(_ e: JournalEvent) -> [String] {
-        var lines = [paint("⚑ \(e.source ?? "?") alarm \(e.name.map { "\"\($0)\"" } ?? "?") \(e.status ?? "")", .bold) + paint(" · event \(e.eventId ?? "?")", .dim)]
+        let attempt = e.attempt.map { " · receive \($0)" } ?? ""
+        // A delivery with no readable event (a malformed queue message) has no source or alarm to name.
+        var lines = e.source == nil ? [paint("⚑ undecidable delivery", .bold) + paint(" · message \(e.eventId ?? "?")\(attempt)", .dim)]
+            : [paint("⚑ \(e.source ?? "?") alarm \(e.name.map { "\"\($0)\"" } ?? "?") \(e.status ?? "")", .bold) + paint(" · event \(e.eventId ?? "?")\(attempt)", .dim)]
         for match in e.matches ?? [] {
             lines.append("  matched \(match.runbook) (trigger #\(match.trigger), \(match.constraints) constraint\(match.constraints == 1 ? "" : "s"))")
         }

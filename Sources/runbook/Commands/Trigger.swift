@@ -35,48 +35,24 @@ extension RunbookCLI {
         @Flag(help: "Print which runbook each event would start, with which parameters, and run nothing.")
         var explain = false
 
-        @Flag(help: "Run live the runbooks that declare automation.live = true; others stay dry runs.")
-        var live = false
-
-        @Option(help: ArgumentHelp("Where dry runs leave their review documents (default: beside the journals).", valueName: "dir"))
-        var reportDir: String?
+        @OptionGroup var automation: AutomationOptions
 
         @Flag(help: "Print the decision and the run as journal JSON lines instead of the human view.")
         var json = false
 
         func run() async throws {
             let events: [AlarmEvent]
-            let entries: [RunbookCatalog.Entry]
             let catalog = try global.catalog()
             do {
                 events = try AlarmEvents.parse(try readEvent())
-                entries = catalog.entries()
             } catch let error as AlarmEventError {
                 throw fail(RunbookError(.invalid, "malformed event: \(error)"))
             } catch let error as RunbookError { throw fail(error) }
-            // With no runbooks every event is "no match", which would hide a wrong --runbooks.
-            guard !entries.isEmpty else {
-                throw fail(RunbookError(.notFound, "no runbook files (*.lua) in \(global.directories.joined(separator: ", "))"))
-            }
-            var runbooks: [Runbook] = []
-            for entry in entries {
-                switch entry.result {
-                case .success(let runbook): runbooks.append(runbook)
-                // An invalid runbook's triggers cannot be read; saying so keeps a "no match" honest.
-                case .failure(let error): standardError(UntrustedText.terminalLines("runbook: warning: not routed to, invalid: \(error)") + "\n")
-                }
-            }
+            let runbooks = try automation.runbooks(catalog, global: global)
             if explain { return explainRouting(events, runbooks) }
 
             let store = try await state.open()
-            var settings = AutomationSettings(journalDirectory: journalDirectory(), reportDirectory: reportDir, runbookDirectories: global.directories)
-            settings.live = live
-            let dispatcher = AlarmDispatcher(engine: catalog.engine, runbooks: runbooks, store: store, settings: settings)
-            do {
-                for run in try await dispatcher.reclaimInterruptedRuns() {
-                    standardError(UntrustedText.terminalLines("runbook: run \(run.runID) of \(run.runbook) for \(run.target) was interrupted: \(AlarmDispatcher.interruption(run))") + "\n")
-                }
-            } catch { throw fail(error) }
+            let dispatcher = try await automation.dispatcher(runbooks, engine: catalog.engine, store: store, global: global)
 
             let display: [any JournalSink] = json ? [JournalFile(descriptor: STDOUT_FILENO, name: "standard output")]
                 : [TerminalRenderer(color: global.useColor, write: standardOutput)]
