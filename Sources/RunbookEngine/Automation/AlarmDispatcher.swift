@@ -77,28 +77,12 @@ public struct AlarmDispatcher: Sendable {
     /// Decides what `event` starts, journals the decision, and runs the runbook when every
     /// guardrail allows it. `display` sinks (a terminal) see the decision and the run.
     public func handle(_ event: AlarmEvent, display: [any JournalSink] = [], cancellation: LuaCancellation = LuaCancellation()) async -> DispatchOutcome {
-        let runID = RunID.make()
-        let journalPath = "\(settings.journalDirectory)/\(runID).jsonl"
-        let routing = TriggerRouter.route(event, among: runbooks)
-        var decision = JournalEvent(.decision, run: runID, time: UTCTime.iso8601(Date()))
-        decision.source = event.source.rawValue
-        decision.eventId = event.id
-        decision.name = event.alarm
-        decision.status = event.state
-        decision.matches = routing.matches.map { DecisionMatch(runbook: $0.runbook, trigger: $0.trigger, constraints: $0.specificity) }
+        let (routing, journalPath, opened) = begin(event)
+        var decision = opened
+        let runID = decision.run
 
         func conclude(_ outcome: String, _ reason: String, _ exit: ExitStatus) async -> DispatchOutcome {
-            decision.outcome = outcome
-            decision.reason = reason
-            var sinks = display
-            do { sinks.insert(try JournalFile(path: journalPath), at: 0) } catch {
-                decision.reason = reason + "; \(error)"
-            }
-            let journal = Journal(runID: runID, sinks: sinks, redactor: Redactor(secrets: []))
-            journal.record(.decision) { $0 = decision }
-            try? journal.finish()
-            await index(decision, journal: journalPath)
-            return DispatchOutcome(decision: decision, exit: exit, journal: journalPath, report: nil)
+            await self.conclude(decision, journal: journalPath, display: display, outcome, reason, exit)
         }
 
         if event.isResolved { return await conclude("resolved", "a resolved alert is recorded and never run", .ok) }
@@ -195,6 +179,43 @@ public struct AlarmDispatcher: Sendable {
         decision.reason = "\(modeReason); the run ended \(result.status.rawValue)" + (result.message.map { ": \($0)" } ?? "")
         await index(decision, journal: journalPath)
         return DispatchOutcome(decision: decision, exit: result.exit, journal: journalPath, report: result.runbook == nil ? nil : reportPath)
+    }
+
+    /// Journals that `event` was refused before any guardrail was looked at (a server's full
+    /// queue, a server stopping), so that no event is dropped without a decision saying why.
+    public func refuse(_ event: AlarmEvent, reason: String) async -> DispatchOutcome {
+        let (_, journalPath, decision) = begin(event)
+        return await conclude(decision, journal: journalPath, display: [], "refused", reason, .refused)
+    }
+
+    /// A new run id, its journal's path, and the decision as far as the event and routing tell it.
+    private func begin(_ event: AlarmEvent) -> (RoutingDecision, String, JournalEvent) {
+        let runID = RunID.make()
+        let routing = TriggerRouter.route(event, among: runbooks)
+        var decision = JournalEvent(.decision, run: runID, time: UTCTime.iso8601(Date()))
+        decision.source = event.source.rawValue
+        decision.eventId = event.id
+        decision.name = event.alarm
+        decision.status = event.state
+        decision.matches = routing.matches.map { DecisionMatch(runbook: $0.runbook, trigger: $0.trigger, constraints: $0.specificity) }
+        return (routing, "\(settings.journalDirectory)/\(runID).jsonl", decision)
+    }
+
+    /// Journals a decision that starts no run, and indexes it.
+    private func conclude(_ decision: JournalEvent, journal journalPath: String, display: [any JournalSink], _ outcome: String, _ reason: String,
+                          _ exit: ExitStatus) async -> DispatchOutcome {
+        var decision = decision
+        decision.outcome = outcome
+        decision.reason = reason
+        var sinks = display
+        do { sinks.insert(try JournalFile(path: journalPath), at: 0) } catch {
+            decision.reason = reason + "; \(error)"
+        }
+        let journal = Journal(runID: decision.run, sinks: sinks, redactor: Redactor(secrets: []))
+        journal.record(.decision) { [decision] in $0 = decision }
+        try? journal.finish()
+        await index(decision, journal: journalPath)
+        return DispatchOutcome(decision: decision, exit: exit, journal: journalPath, report: nil)
     }
 
     /// The first guardrail: the lock beside the runbook approves this very file.
