@@ -74,7 +74,7 @@ public struct SNSSigningCertURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `sns.` + a region name of lowercase letters, digits and dashes + `.amazonaws.com` or `.amazonaws.com.cn`.
-    private static func isSNSHost(_ host: Substring) -> Bool {
+    static func isSNSHost(_ host: Substring) -> Bool {
         guard host.hasPrefix("sns.") else { return false }
         var region = host.dropFirst("sns.".count)
         if region.hasSuffix(".amazonaws.com") {
