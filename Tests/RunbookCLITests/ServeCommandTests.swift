@@ -79,7 +79,7 @@ struct ServeCommandTests {
 
     /// Waits until `count` decisions are journaled and every run among them has finished.
     static func settled(_ cli: CLI, decisions count: Int, timeout: Duration = .seconds(60)) async throws -> [AutomatedRunTests.Decision] {
-        try await waitUntil("\(count) decisions are journaled and their runs finished", timeout: timeout) {
+        try await waitUntil("\(count) decisions are journaled and their runs finished", timeout: timeout, interval: .milliseconds(200)) {
             let journals = journals(cli)
             return journals.count == count && journals.values.allSatisfy { $0.first == "decision" && ($0.count == 1 || $0.last == "run_finished") }
         }
@@ -272,5 +272,39 @@ struct ServeCommandTests {
         #expect(journal.value.first == "decision" && journal.value.last == "run_finished", "\(journal.value)")
         let text = try AutomatedRunTests.journal(cli, run: journal.key)
         #expect(text.contains(#""status":"\#(status)""#), "\(text)")
+    }
+}
+
+extension ServeCommandTests {
+    struct Burst: Decodable {
+        let statuses: [String: Int]
+        let seconds: Double
+    }
+
+    /// 5,000 events for one target over four keep-alive connections: one run, every other event
+    /// refused (the lease, the cooldown, a full queue) and journaled, none lost.
+    @Test func aBurstOf5000EventsForOneTargetRunsOnceAndJournalsEveryOtherEvent() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/look.lua", AutomatedRunTests.lookRunbook(automation: "target = \"cluster_name\", cooldown = 600"))
+        let approval = try await cli.run("approve", "auto.look", "--yes", "--by", "tester")
+        try #require(approval.status == 0, "\(approval.stdout)\(approval.stderr)")
+        let server = try await Server.start(cli)
+        defer { server.process.kill() }
+        let event = cli.write("burst-event.json", AlarmPayloads.metricAlarm)
+
+        let output = try await ChildProcess.run("python3", [supportFile("serve_burst.py"), server.url, cli.home + "/token", event, "5000", "4"],
+                                                timeout: .seconds(300)).check()
+        let burst = try JSONDecoder().decode(Burst.self, from: Data(output.utf8))
+        let accepted = burst.statuses["202"] ?? 0
+        let refused = burst.statuses["503"] ?? 0
+        #expect(accepted + refused == 5000, "\(burst.statuses)")
+
+        let decisions = try await Self.settled(cli, decisions: 5000, timeout: .seconds(240))
+        #expect(decisions.filter { $0.outcome == "run" }.count == 1)
+        #expect(decisions.filter { $0.reason == "queue full" }.count == refused)
+        let guarded = decisions.filter { $0.outcome == "refused" && $0.reason != "queue full" }
+        #expect(guarded.count == accepted - 1)
+        #expect(guarded.allSatisfy { decision in decision.guardrails?.contains { $0.verdict == "refused" && ["lease", "cooldown"].contains($0.check) } == true })
     }
 }
