@@ -308,3 +308,33 @@ extension ServeCommandTests {
         #expect(guarded.allSatisfy { decision in decision.guardrails?.contains { $0.verdict == "refused" && ["lease", "cooldown"].contains($0.check) } == true })
     }
 }
+
+extension ServeCommandTests {
+    /// --rate 2: the third event at once is 429 with Retry-After, and starts nothing; the log has
+    /// one line per request and one per decision, with its run id.
+    @Test func aSourceOverItsRateIs429AndEveryRequestAndDecisionIsLogged() async throws {
+        let cli = try await Self.approved()
+        defer { cli.remove() }
+        let server = try await Server.start(cli, ["--rate", "2"])
+        defer { server.process.kill() }
+        var statuses: [Int] = []
+        var retryAfter: String?
+        for index in 0..<3 {
+            let answer = try await server.send("/v1/events/eventbridge", AutomatedRunTests.cpuEvent(cluster: "r\(index)"))
+            statuses.append(answer.status)
+            if answer.status == 429 { retryAfter = answer.header("Retry-After") }
+        }
+        #expect(statuses == [202, 202, 429])
+        #expect(retryAfter == "1")
+        // Another route has its own bucket.
+        #expect(try await server.send("/v1/events/alertmanager", AlarmPayloads.alertmanagerGroup).status == 202)
+        let decisions = try await Self.settled(cli, decisions: 4)
+        let log = server.logText
+        for decision in decisions {
+            #expect(log.contains("run=\(decision.run)"), "no log line for \(decision.run): \(log)")
+        }
+        #expect(log.components(separatedBy: "path=/v1/events/eventbridge").count - 1 == 3, "\(log)")
+        let metrics = String(decoding: try await server.send("/metrics", method: "GET", token: nil).body, as: UTF8.self)
+        #expect(metrics.contains(#"runbook_throttled_total{source="eventbridge"} 1"#), "\(metrics)")
+    }
+}
