@@ -85,8 +85,3 @@ struct EventIntake: Sendable {
         errorResponse(.unauthorized, "a bearer token is required", headers: [.wwwAuthenticate: #"Bearer realm="runbook""#])
     }
 }
-
-/// `text` quoted and cut, for echoing a header in an error.
-func excerpt(_ text: String) -> String {
-    text.count <= 64 ? text.debugDescription : String(text.prefix(64)).debugDescription + "…"
-}

@@ -203,6 +203,6 @@ public struct SNSMessage: Sendable {
 }
 
 /// `text` quoted, cut to its first 64 characters: enough to recognise, never a whole hostile input.
-func excerpt(_ text: String) -> String {
+public func excerpt(_ text: String) -> String {
     text.count <= 64 ? text.debugDescription : String(text.prefix(64)).debugDescription + "…"
 }
