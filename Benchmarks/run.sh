@@ -101,3 +101,8 @@ echo
 
 echo "## 1,000 TCP probes (open, closed, silent loopback ports, timeout 1 s) against a serial nc -zv -w 1 loop"
 bash Benchmarks/tcp_probe_bench.sh
+echo
+
+echo "## runbook serve on loopback: event to first step (bar: p99 < 10 ms), a 5,000-event burst, peak RSS (bar: < 100 MB)"
+mkdir -p "$work/serve"
+python3 Benchmarks/serve_bench.py "$bin" "$work/serve"
