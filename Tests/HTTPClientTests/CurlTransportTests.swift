@@ -51,7 +51,9 @@ struct CurlTransportTests {
             for try await status in group { #expect(status == 200) }
         }
         let stats = try json(try await transport.send(HTTPRequest(method: "GET", url: server.url + "/stats")))
-        #expect((stats["max_in_flight"] as? Int ?? 0) >= 10)
+        // Serial calls would show 1. Half of the 20 is not a bar a loaded machine always clears: at load 8
+        // on 2 cores the Python server accepted 9 at once; a quarter still shows calls overlapping.
+        #expect((stats["max_in_flight"] as? Int ?? 0) >= 5)
     }
 
     @Test func connectionsAreReused() async throws {

@@ -9,15 +9,23 @@ import TestSupport
 struct LazyLibraryLoadingTests {
     static let shared = SharedMotoServer()
 
-    @Test func aRunWithoutHTTPNeverLoadsLibcurlNorLibxml2() async throws {
+    @Test func aRunWithoutHTTPNeverLoadsLibcurlLibxml2NorLibsqlite3() async throws {
         let cli = CLI()
         defer { cli.remove() }
         cli.write("runbooks/hello.lua", helloRunbook)
         let result = try await cli.run(environment: ["LD_DEBUG": "libs"], "run", "cli.hello", "--param", "who=x")
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("calling init:"), "LD_DEBUG=libs said nothing: \(result.stderr)")
-        let lazy = result.stderr.split(separator: "\n").filter { $0.contains("libcurl") || $0.contains("libxml2") || $0.contains("libicu") }
+        let lazy = result.stderr.split(separator: "\n").filter { $0.contains("libcurl") || $0.contains("libxml2") || $0.contains("libicu") || $0.contains("libsqlite3") }
         #expect(lazy.isEmpty, "\(lazy)")
+    }
+
+    @Test func theGuardrailStateLoadsLibsqlite3() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        let result = try await cli.run(environment: ["LD_DEBUG": "libs"], "pause", "--reason", "test")
+        #expect(result.status == 0, "\(result.stderr.suffix(2000))")
+        #expect(result.stderr.contains("calling init: /") && result.stderr.contains("/libsqlite3.so."), "\(result.stderr.suffix(2000))")
     }
 
     @Test func theFirstXMLAnswerLoadsLibxml2() async throws {

@@ -46,6 +46,10 @@ struct DynamoDBGuardrailStoreTests {
     @Test func budgetCountsRecordedMutations() async throws { try await behaviour().budgetCountsRecordedMutations() }
     @Test func pauseAndResume() async throws { try await behaviour().pauseAndResume() }
     @Test func decisionsNewestFirst() async throws { try await behaviour().decisionsNewestFirst() }
+    @Test func releaseNeverMovesTheCooldownEarlier() async throws { try await behaviour().releaseNeverMovesTheCooldownEarlier() }
+    @Test func aMutationWithoutTheLeaseIsRefused() async throws { try await behaviour().aMutationWithoutTheLeaseIsRefused() }
+    @Test func anEventIsADuplicateUntilItsKeyExpires() async throws { try await behaviour().anEventIsADuplicateUntilItsKeyExpires() }
+    @Test func invalidRequestsAreErrors() async throws { try await behaviour().invalidRequestsAreErrors() }
 
     /// moto serves each request on a thread of its own and applies a transaction's checks and
     /// writes without isolating them from another request's (of ten rounds of eight concurrent
@@ -123,23 +127,6 @@ struct DynamoDBGuardrailStoreTests {
         }
         #expect(error?.code == "TransactionCanceledException")
         #expect(error?.message.hasSuffix("[None, None, ThrottlingError, None, None]") == true)
-    }
-
-    /// Only the lease holder, within its lease, may count (and so send) a mutation.
-    @Test func aMutationWithoutTheLeaseIsRefused() async throws {
-        let behaviour = try await behaviour()
-        let store = try await behaviour.open()
-        let request = GuardrailStoreBehaviour.request("run-a", event: "e1")
-        _ = try GuardrailStoreBehaviour.lease(try await store.admit(request, at: GuardrailStoreBehaviour.at(0)))
-        for (runID, offset) in [("run-b", 10.0), ("run-a", 100)] {
-            let error = await #expect(throws: RunbookError.self) {
-                try await store.recordMutation(runID: runID, target: request.target, at: GuardrailStoreBehaviour.at(offset))
-            }
-            #expect(error?.message.hasPrefix("run \(runID) does not hold the lease on cluster_name=demo") == true, "\(String(describing: error))")
-        }
-        // Neither counted: the lease's run had sent nothing, so reclaiming it holds nothing.
-        let reclaimed = try await store.reclaimExpiredLeases(at: GuardrailStoreBehaviour.at(100))
-        #expect(reclaimed.map(\.mutations) == [0])
     }
 
     /// A decision with overlong texts is kept cut, within DynamoDB's key and item sizes; an

@@ -71,6 +71,10 @@ struct GuardrailStoreBehaviour: Sendable {
         let other = Self.request("run-b", runbook: "inspect", event: "cloudwatch:e2", live: false)
         #expect(try await store.admit(other, at: Self.at(99)) == .refused(.leaseHeld(runID: "run-a", runbook: "restart", expires: Self.at(100))))
         _ = try Self.lease(try await store.admit(other, at: Self.at(100)))
+        // The run whose lease was taken ends late: its release leaves the new lease alone.
+        try await store.release(runID: "run-a", target: dry.target, at: Self.at(110))
+        let third = Self.request("run-e", runbook: "audit", event: "cloudwatch:e5", live: false)
+        #expect(try await store.admit(third, at: Self.at(120)) == .refused(.leaseHeld(runID: "run-b", runbook: "inspect", expires: Self.at(200))))
 
         let live = Self.request("run-c", target: "cluster_name=other", event: "cloudwatch:e3")
         _ = try Self.lease(try await store.admit(live, at: Self.at(0)))
@@ -125,6 +129,72 @@ struct GuardrailStoreBehaviour: Sendable {
         let second = Self.request("run-c", event: "cloudwatch:e3", live: false)
         #expect(try await store.admit(second, at: Self.at(1500)) == .refused(.coolingDown(until: Self.at(1600))))
         _ = try Self.lease(try await store.admit(second, at: Self.at(1600)))
+    }
+
+    /// A release whose clock is behind the admission's (another machine's) keeps the cooldown
+    /// admission started.
+    func releaseNeverMovesTheCooldownEarlier() async throws {
+        let store = try await open()
+        let first = Self.request("run-a", event: "cloudwatch:e1", live: false)
+        _ = try Self.lease(try await store.admit(first, at: Self.at(0)))
+        try await store.release(runID: "run-a", target: first.target, at: Self.at(-50))
+        let second = Self.request("run-b", event: "cloudwatch:e2", live: false)
+        #expect(try await store.admit(second, at: Self.at(560)) == .refused(.coolingDown(until: Self.at(600))))
+        _ = try Self.lease(try await store.admit(second, at: Self.at(600)))
+    }
+
+    /// Only the lease holder, within its lease, may count (and so send) a mutation; a refused
+    /// one counts nothing.
+    func aMutationWithoutTheLeaseIsRefused() async throws {
+        let store = try await open()
+        let request = Self.request("run-a", event: "e1")
+        _ = try Self.lease(try await store.admit(request, at: Self.at(0)))
+        for (runID, offset) in [("run-b", 10.0), ("run-a", 100)] {
+            let error = await #expect(throws: RunbookError.self) {
+                try await store.recordMutation(runID: runID, target: request.target, at: Self.at(offset))
+            }
+            #expect(error?.message.hasPrefix("run \(runID) does not hold the lease on cluster_name=demo") == true, "\(String(describing: error))")
+        }
+        // Neither counted: the lease's run had sent nothing, so reclaiming it holds nothing.
+        let reclaimed = try await store.reclaimExpiredLeases(at: Self.at(100))
+        #expect(reclaimed.map(\.mutations) == [0])
+        try await store.release(runID: "run-a", target: request.target, at: Self.at(101))
+        let error = await #expect(throws: RunbookError.self) {
+            try await store.recordMutation(runID: "run-a", target: request.target, at: Self.at(102))
+        }
+        #expect(error?.kind == .invalid)
+    }
+
+    /// An event's key refuses it for any runbook and target until the key expires.
+    func anEventIsADuplicateUntilItsKeyExpires() async throws {
+        let store = try await open()
+        var first = Self.request("run-a", event: "cloudwatch:e1", live: false)
+        first.dedupSeconds = 3600
+        _ = try Self.lease(try await store.admit(first, at: Self.at(0)))
+        try await store.release(runID: "run-a", target: first.target, at: Self.at(10))
+        let again = Self.request("run-b", runbook: "inspect", target: "cluster_name=other", event: "cloudwatch:e1", live: false)
+        #expect(try await store.admit(again, at: Self.at(3599)) == .refused(.duplicate(eventKey: "cloudwatch:e1", runID: "run-a", firstSeen: Self.at(0))))
+        _ = try Self.lease(try await store.admit(again, at: Self.at(3600)))
+    }
+
+    /// Numbers out of a runbook's ranges, overlong identifiers and times that are no time are
+    /// errors, not refusals: nothing was decided.
+    func invalidRequestsAreErrors() async throws {
+        let store = try await open()
+        var requests = [Self.request("run-a", event: nil, cooldown: -1), Self.request("run-a", event: nil, window: .nan),
+                        Self.request("run-a", event: nil, maxMutations: .max), Self.request("run-a", event: nil, lease: .infinity),
+                        Self.request("run-a", target: String(repeating: "x", count: 5000), event: nil), Self.request("run-a", event: "")]
+        requests.append(Self.request("run-a", event: nil))
+        requests[6].dedupSeconds = -.infinity
+        for request in requests {
+            let error = await #expect(throws: RunbookError.self) { try await store.admit(request, at: Self.at(0)) }
+            #expect(error?.kind == .invalid)
+        }
+        let error = await #expect(throws: RunbookError.self) {
+            try await store.admit(Self.request("run-a", event: nil), at: Date(timeIntervalSince1970: .nan))
+        }
+        #expect(error?.kind == .invalid)
+        _ = try Self.lease(try await store.admit(Self.request("run-a", event: nil), at: Self.at(0)))
     }
 
     /// Live runs spend the budget with each recorded mutation, counted over the window; dry runs

@@ -3,8 +3,9 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The guardrails of automated runs on one machine, each test with a file of its own. Times are
-/// passed in, so the tests move time on without sleeping.
+/// The guardrails of automated runs on one machine, each test with a file of its own: the
+/// behaviour every store shares (``GuardrailStoreBehaviour``), then what is SQLite's own. Times
+/// are passed in, so the tests move time on without sleeping.
 struct SQLiteGuardrailStoreTests {
     /// A test's store, in a folder the test removes.
     struct Fixture {
@@ -14,137 +15,37 @@ struct SQLiteGuardrailStoreTests {
         func store() throws -> SQLiteGuardrailStore { try SQLiteGuardrailStore(path: path) }
     }
 
+    /// Runs a shared behaviour case on a new file, each handle another connection to it, as each
+    /// `runbook` process has.
+    func behaving(_ body: (GuardrailStoreBehaviour) async throws -> Void) async throws {
+        let fixture = Fixture()
+        defer { fixture.folder.remove() }
+        try await body(GuardrailStoreBehaviour { try fixture.store() })
+    }
+
+    @Test func refusalsComeInOrder() async throws { try await behaving { try await $0.refusalsComeInOrder() } }
+    @Test func leasesExpire() async throws { try await behaving { try await $0.leasesExpire() } }
+    @Test func reclaimHoldsOnlyMutatedTargets() async throws { try await behaving { try await $0.reclaimHoldsOnlyMutatedTargets() } }
+    @Test func cooldownRestartsAtRelease() async throws { try await behaving { try await $0.cooldownRestartsAtRelease() } }
+    @Test func budgetCountsRecordedMutations() async throws { try await behaving { try await $0.budgetCountsRecordedMutations() } }
+    @Test func pauseAndResume() async throws { try await behaving { try await $0.pauseAndResume() } }
+    @Test func decisionsNewestFirst() async throws { try await behaving { try await $0.decisionsNewestFirst() } }
+    @Test func releaseNeverMovesTheCooldownEarlier() async throws { try await behaving { try await $0.releaseNeverMovesTheCooldownEarlier() } }
+    @Test func aMutationWithoutTheLeaseIsRefused() async throws { try await behaving { try await $0.aMutationWithoutTheLeaseIsRefused() } }
+    @Test func anEventIsADuplicateUntilItsKeyExpires() async throws { try await behaving { try await $0.anEventIsADuplicateUntilItsKeyExpires() } }
+    @Test func invalidRequestsAreErrors() async throws { try await behaving { try await $0.invalidRequestsAreErrors() } }
+    @Test func oneOfEightConnectionsGetsTheLease() async throws {
+        try await behaving { try await $0.oneOfManyConcurrentAdmissionsWins(handles: 8) }
+    }
+
     static let target = "cluster_name=demo"
 
     /// `seconds` after the tests' epoch.
     static func time(_ seconds: Double) -> Date { Date(timeIntervalSince1970: 1_764_000_000 + seconds) }
 
-    static func request(_ runID: String, runbook: String = "msk.reboot-broker", target: String = target, eventKey: String? = nil,
-                        live: Bool = true, cooldown: Double = 0, maxMutations: Int = 3, window: Double = 3600,
-                        lease: Double = 900) -> AdmissionRequest {
-        AdmissionRequest(runbook: runbook, target: target, eventKey: eventKey, runID: runID, journal: "/runs/\(runID).jsonl",
-                         live: live, cooldown: cooldown, maxMutations: maxMutations, window: window, leaseSeconds: lease)
-    }
-
-    static func admitted(_ runID: String, expires: Double, left: Int, target: String = target) -> Admission {
-        .admitted(Lease(target: target, runID: runID, expires: time(expires), mutationsLeft: left))
-    }
-
-    @Test func thePauseRefusesEveryRunUntilResumed() async throws {
-        let fixture = Fixture()
-        defer { fixture.folder.remove() }
-        let store = try fixture.store()
-        #expect(try await store.pauseState() == nil)
-        try await store.pause(reason: "incident 42", by: "alice", at: Self.time(0))
-        try await store.pause(reason: "incident 43", by: "bob", at: Self.time(5))
-        let pause = PauseState(reason: "incident 43", by: "bob", since: Self.time(0))
-        #expect(try await store.pauseState() == pause)
-        #expect(try await store.admit(Self.request("r1"), at: Self.time(10)) == .refused(.paused(pause)))
-        #expect(try await store.resume())
-        #expect(try await !store.resume())
-        #expect(try await store.admit(Self.request("r1"), at: Self.time(20)) == Self.admitted("r1", expires: 920, left: 3))
-    }
-
-    @Test func anEventAlreadyAdmittedIsADuplicateUntilItsKeyExpires() async throws {
-        let fixture = Fixture()
-        defer { fixture.folder.remove() }
-        let store = try fixture.store()
-        var first = Self.request("r1", eventKey: "cloudwatch:1")
-        first.dedupSeconds = 3600
-        #expect(try await store.admit(first, at: Self.time(0)) == Self.admitted("r1", expires: 900, left: 3))
-        try await store.release(runID: "r1", target: Self.target, at: Self.time(10))
-        // Before the lease and cooldown of the runbook that took it: any runbook, any target.
-        let again = Self.request("r2", runbook: "msk.storage", target: "cluster_name=other", eventKey: "cloudwatch:1")
-        #expect(try await store.admit(again, at: Self.time(20))
-                == .refused(.duplicate(eventKey: "cloudwatch:1", runID: "r1", firstSeen: Self.time(0))))
-        #expect(try await store.admit(again, at: Self.time(3600))
-                == Self.admitted("r2", expires: 4500, left: 3, target: "cluster_name=other"))
-    }
-
-    @Test func aRunInterruptedAfterAMutationHoldsItsTargetUntilCleared() async throws {
-        let fixture = Fixture()
-        defer { fixture.folder.remove() }
-        let store = try fixture.store()
-        _ = try await store.admit(Self.request("r1"), at: Self.time(0))
-        try await store.recordMutation(runID: "r1", target: Self.target, at: Self.time(30))
-        let interrupted = InterruptedRun(runID: "r1", runbook: "msk.reboot-broker", target: Self.target, journal: "/runs/r1.jsonl",
-                                         mutations: 1, started: Self.time(0))
-        // Expired but not yet reclaimed, the lease already holds the target.
-        #expect(try await store.admit(Self.request("r2"), at: Self.time(950)) == .refused(.held(interrupted)))
-        #expect(try await store.reclaimExpiredLeases(at: Self.time(1000)) == [interrupted])
-        #expect(try await store.admit(Self.request("r2"), at: Self.time(1010)) == .refused(.held(interrupted)))
-        #expect(try await store.clearHold(target: Self.target))
-        #expect(try await !store.clearHold(target: Self.target))
-        #expect(try await store.admit(Self.request("r2"), at: Self.time(1020)) == Self.admitted("r2", expires: 1920, left: 2))
-    }
-
-    @Test func anotherRunsLeaseRefusesUntilItExpires() async throws {
-        let fixture = Fixture()
-        defer { fixture.folder.remove() }
-        let store = try fixture.store()
-        _ = try await store.admit(Self.request("r1"), at: Self.time(0))
-        let held = Admission.refused(.leaseHeld(runID: "r1", runbook: "msk.reboot-broker", expires: Self.time(900)))
-        #expect(try await store.admit(Self.request("r2"), at: Self.time(10)) == held)
-        #expect(try await store.admit(Self.request("r3", runbook: "msk.storage"), at: Self.time(899)) == held)
-        #expect(try await store.admit(Self.request("r4", target: "cluster_name=other"), at: Self.time(20))
-                == Self.admitted("r4", expires: 920, left: 3, target: "cluster_name=other"))
-        // An expired lease of a run that sent nothing counts as absent.
-        #expect(try await store.admit(Self.request("r2"), at: Self.time(900)) == Self.admitted("r2", expires: 1800, left: 3))
-        try await store.release(runID: "r1", target: Self.target, at: Self.time(910))
-        #expect(try await store.admit(Self.request("r5"), at: Self.time(920))
-                == .refused(.leaseHeld(runID: "r2", runbook: "msk.reboot-broker", expires: Self.time(1800))))
-    }
-
-    @Test func theCooldownRefusesThenRestartsFromTheRelease() async throws {
-        let fixture = Fixture()
-        defer { fixture.folder.remove() }
-        let store = try fixture.store()
-        _ = try await store.admit(Self.request("r1", cooldown: 600), at: Self.time(0))
-        try await store.release(runID: "r1", target: Self.target, at: Self.time(300))
-        #expect(try await store.admit(Self.request("r2", cooldown: 600), at: Self.time(650)) == .refused(.coolingDown(until: Self.time(900))))
-        // The cooldown is the runbook's: another runbook may run for the target.
-        #expect(try await store.admit(Self.request("r3", runbook: "msk.storage"), at: Self.time(650))
-                == Self.admitted("r3", expires: 1550, left: 3))
-        try await store.release(runID: "r3", target: Self.target, at: Self.time(660))
-        #expect(try await store.admit(Self.request("r2", cooldown: 600), at: Self.time(900)) == Self.admitted("r2", expires: 1800, left: 3))
-    }
-
-    @Test func theBudgetCountsLiveMutationsWithinItsWindow() async throws {
-        let fixture = Fixture()
-        defer { fixture.folder.remove() }
-        let store = try fixture.store()
-        #expect(try await store.admit(Self.request("r1", maxMutations: 2), at: Self.time(0)) == Self.admitted("r1", expires: 900, left: 2))
-        try await store.recordMutation(runID: "r1", target: Self.target, at: Self.time(10))
-        try await store.release(runID: "r1", target: Self.target, at: Self.time(15))
-        // Sent by a run that no longer holds the lease: it still counts.
-        try await store.recordMutation(runID: "r1", target: Self.target, at: Self.time(20))
-        let spent = Admission.refused(.budgetSpent(used: 2, max: 2, window: 3600))
-        #expect(try await store.admit(Self.request("r2", maxMutations: 2), at: Self.time(30)) == spent)
-        #expect(try await store.admit(Self.request("r3", live: false, maxMutations: 2), at: Self.time(30)) == Self.admitted("r3", expires: 930, left: 0))
-        try await store.release(runID: "r3", target: Self.target, at: Self.time(40))
-        #expect(try await store.admit(Self.request("r2", maxMutations: 2), at: Self.time(3609)) == spent)
-        // The window slides past the first mutation.
-        #expect(try await store.admit(Self.request("r2", maxMutations: 2), at: Self.time(3610)) == Self.admitted("r2", expires: 4510, left: 1))
-        try await store.release(runID: "r2", target: Self.target, at: Self.time(3620))
-        #expect(try await store.admit(Self.request("r4", maxMutations: 0), at: Self.time(3630)) == .refused(.budgetSpent(used: 0, max: 0, window: 3600)))
-    }
-
-    @Test func reclaimReturnsExpiredLeasesAndHoldsTargetsThatWereMutated() async throws {
-        let fixture = Fixture()
-        defer { fixture.folder.remove() }
-        let store = try fixture.store()
-        _ = try await store.admit(Self.request("r1", target: "a"), at: Self.time(0))
-        _ = try await store.admit(Self.request("r2", target: "b", lease: 100), at: Self.time(0))
-        try await store.recordMutation(runID: "r1", target: "a", at: Self.time(5))
-        try await store.recordMutation(runID: "r1", target: "a", at: Self.time(6))
-        #expect(try await store.reclaimExpiredLeases(at: Self.time(99)).isEmpty)
-        let quiet = InterruptedRun(runID: "r2", runbook: "msk.reboot-broker", target: "b", journal: "/runs/r2.jsonl", mutations: 0, started: Self.time(0))
-        #expect(try await store.reclaimExpiredLeases(at: Self.time(100)) == [quiet])
-        let mutated = InterruptedRun(runID: "r1", runbook: "msk.reboot-broker", target: "a", journal: "/runs/r1.jsonl", mutations: 2, started: Self.time(0))
-        #expect(try await store.reclaimExpiredLeases(at: Self.time(900)) == [mutated])
-        #expect(try await store.reclaimExpiredLeases(at: Self.time(901)).isEmpty)
-        #expect(try await store.admit(Self.request("r3", target: "a"), at: Self.time(910)) == .refused(.held(mutated)))
-        #expect(try await store.admit(Self.request("r4", target: "b"), at: Self.time(910)) == Self.admitted("r4", expires: 1810, left: 3, target: "b"))
+    static func request(_ runID: String, target: String = target) -> AdmissionRequest {
+        AdmissionRequest(runbook: "msk.reboot-broker", target: target, eventKey: nil, runID: runID, journal: "/runs/\(runID).jsonl",
+                         live: true, cooldown: 0, maxMutations: 3, window: 3600, leaseSeconds: 900)
     }
 
     @Test func reclaimTakesTheLeaseOfADeadProcessOfThisHostOnly() async throws {
@@ -169,7 +70,8 @@ struct SQLiteGuardrailStoreTests {
     @Test func concurrentAdmissionsForOneTargetAdmitExactlyOne() async throws {
         let fixture = Fixture()
         defer { fixture.folder.remove() }
-        // Each task opens its own connection, the first ones racing to create the file and schema.
+        // Each task opens its own connection, the first ones racing to create the file and schema,
+        // which the shared case's handles, opened before they admit, do not.
         let admissions = try await withThrowingTaskGroup(of: Admission.self) { group in
             for index in 0..<8 {
                 group.addTask { try await fixture.store().admit(Self.request("r\(index)"), at: Self.time(0)) }
@@ -219,6 +121,8 @@ struct SQLiteGuardrailStoreTests {
         #expect(reclaimed.map(\.runID).sorted() == ["r0", "r1", "r2", "r3"])
     }
 
+    /// Beyond the shared case: decisions of one time come latest recorded first, and texts are
+    /// cut to this store's ``SQLiteGuardrailStore/maximumText``.
     @Test func decisionsComeNewestFirstWithinTheLimit() async throws {
         let fixture = Fixture()
         defer { fixture.folder.remove() }
@@ -236,25 +140,6 @@ struct SQLiteGuardrailStoreTests {
         #expect(try await store.decisions(limit: -1).isEmpty)
         #expect(try await store.decisions(limit: .max).map(\.id) == ["d3", "d2", "d1"])
         #expect(try await store.decisions(limit: 3).last == decision("d1", at: 10))
-    }
-
-    @Test func numbersOutOfRangeAndOverlongIdentifiersAreRefused() async throws {
-        let fixture = Fixture()
-        defer { fixture.folder.remove() }
-        let store = try fixture.store()
-        var requests = [Self.request("r1", cooldown: -1), Self.request("r1", window: .nan), Self.request("r1", maxMutations: .max),
-                        Self.request("r1", lease: .infinity), Self.request("r1", target: String(repeating: "x", count: 5000))]
-        requests.append(Self.request("r1"))
-        requests[5].dedupSeconds = -.infinity
-        for request in requests {
-            let error = await #expect(throws: RunbookError.self) { try await store.admit(request, at: Self.time(0)) }
-            #expect(error?.kind == .invalid)
-        }
-        let error = await #expect(throws: RunbookError.self) {
-            try await store.admit(Self.request("r1"), at: Date(timeIntervalSince1970: .nan))
-        }
-        #expect(error?.kind == .invalid)
-        #expect(try await store.admit(Self.request("r1"), at: Self.time(0)) == Self.admitted("r1", expires: 900, left: 3))
     }
 
     @Test func aFileThatIsNotADatabaseIsAClearError() throws {

@@ -106,13 +106,19 @@ public struct ApprovalLock: Sendable {
     ///   well-formed entry, or for a runbook named twice; naming `path` for a file over
     ///   ``maximumBytes``, not UTF-8, or unreadable.
     public static func read(path: String) throws -> ApprovalLock {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            guard errno == ENOENT else { throw RunbookError(.io, "cannot read the approval lock \(path): \(String(cString: strerror(errno)))") }
+        // A lock reached through a link is read where the link points.
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: target)
+        } catch {
+            guard !FileManager.default.fileExists(atPath: target) else {
+                throw RunbookError(.io, "cannot read the approval lock \(path): \(error.localizedDescription)")
+            }
             return ApprovalLock(path: path, approvals: [])
         }
         // A folder, a FIFO or a device there is no lock: reading a FIFO would wait for ever.
-        guard info.st_mode & S_IFMT == S_IFREG, let handle = FileHandle(forReadingAtPath: path) else {
+        guard attributes[.type] as? FileAttributeType == .typeRegular, let handle = FileHandle(forReadingAtPath: path) else {
             throw RunbookError(.io, "cannot read the approval lock \(path): not a regular file")
         }
         defer { try? handle.close() }

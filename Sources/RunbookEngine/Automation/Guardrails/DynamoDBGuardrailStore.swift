@@ -340,7 +340,7 @@ public struct DynamoDBGuardrailStore: GuardrailStore {
                                   item: ["run_id": .dynamoString(runID), "at_ms": .dynamoNumber(now), "expires_at": .dynamoNumber(kept)])],
             ])
         } catch let error as AWSServiceError where Self.isCancelledByConditions(error) {
-            throw RunbookError(.invalid, "run \(runID) does not hold the lease on \(target): it ended, expired or another run took it, so no mutating call of it may be sent")
+            throw AdmissionRequest.leaseNotHeld(runID: runID, target: target)
         }
     }
 

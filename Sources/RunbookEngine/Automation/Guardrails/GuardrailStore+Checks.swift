@@ -37,6 +37,12 @@ extension AdmissionRequest {
             throw RunbookError(.invalid, "the \(name) \(text.prefix(40))… is \(text.utf8.count) bytes long; the guardrail store takes at most \(maximumText)")
         }
     }
+
+    /// What ``GuardrailStore/recordMutation(runID:target:at:)`` throws when the run does not hold
+    /// the target's lease, unexpired.
+    static func leaseNotHeld(runID: String, target: String) -> RunbookError {
+        RunbookError(.invalid, "run \(runID) does not hold the lease on \(target): it ended, expired or another run took it, so no mutating call of it may be sent")
+    }
 }
 
 extension String {

@@ -9,6 +9,21 @@ public import Foundation
 /// server and workers add DynamoDB, whose conditional writes give the same guarantee.
 ///
 /// Times are passed in, never read from a clock inside the store, so a test can move time on.
+///
+/// Both stores decide alike, and `GuardrailStoreBehaviour` in the tests runs the same cases over
+/// each: a lease that expired but was not reclaimed yet refuses its target as held when its run
+/// had counted a mutation, and counts as absent otherwise; a dry run's lease has `mutationsLeft`
+/// 0; a release never moves a cooldown earlier than admission started it, whatever the releasing
+/// clock says; and a hold already on a target stays when another would be put there. What
+/// differs comes from where the state is:
+///
+/// - SQLite also reclaims a lease whose holder is a process of this machine that no longer
+///   exists; DynamoDB's workers are on other machines, so only expiry frees a lease there.
+/// - Identifiers take up to 4,096 bytes in SQLite, 1,000 in DynamoDB, whose keys take 1,024.
+/// - DynamoDB keeps times in whole milliseconds from 1970 to 9999, and decisions for 90 days
+///   (``DynamoDBGuardrailStore/decisionRetention``); SQLite keeps any finite time, and decisions
+///   for good. Decisions of one time come latest recorded first in SQLite, greatest id first in
+///   DynamoDB.
 public protocol GuardrailStore: Sendable {
     /// Stops every automated run until ``resume()``.
     func pause(reason: String?, by: String?, at: Date) async throws
@@ -26,6 +41,10 @@ public protocol GuardrailStore: Sendable {
 
     /// Counts one mutating call of a run holding a lease against its target's budget, before the
     /// call is sent: a process killed just after sending still counts it.
+    ///
+    /// Throws, counting nothing, when the run no longer holds the target's lease unexpired at
+    /// `at` (it ended, it expired, or another run took it): the caller then does not send the
+    /// call, since another run may be changing the target by then.
     func recordMutation(runID: String, target: String, at: Date) async throws
 
     /// Ends a run's lease, and restarts its cooldown from the run's end.
@@ -120,6 +139,7 @@ public struct Lease: Sendable, Equatable {
     public var runID: String
     public var expires: Date
     /// Mutations the run may still send within the budget; a live run's calls past it are refused.
+    /// 0 for a dry run, which sends none.
     public var mutationsLeft: Int
 
     public init(target: String, runID: String, expires: Date, mutationsLeft: Int) {

@@ -23,8 +23,10 @@ public final class SQLiteGuardrailStore: GuardrailStore {
     /// This machine, as leases name their holder: a lease of another host is never reclaimed by its process id.
     private let host = LeaseHolder.current.host
 
-    /// The most bytes of an identifier (target, runbook, run id, event key, journal) the store
-    /// accepts, and of a free text (a reason) it keeps.
+    /// The most bytes of an identifier (target, runbook, run id, event key, journal, host) the
+    /// store accepts, and of a free text (a reason) it keeps. SQLite's keys have no size limit of
+    /// their own, so identifiers may be longer than DynamoDB's keys take
+    /// (``DynamoDBGuardrailStore/maximumKeyText``).
     public static let maximumText = 4096
     /// The most decisions ``decisions(limit:)`` returns.
     public static let maximumDecisions = 10_000
@@ -100,7 +102,7 @@ public final class SQLiteGuardrailStore: GuardrailStore {
     ///   longer than ``maximumText``, or the file cannot be written.
     public func admit(_ request: AdmissionRequest, at: Date) async throws -> Admission {
         let now = try seconds(at)
-        try Self.check(request)
+        try request.check(maximumText: Self.maximumText)
         return try await locked { database in
             try database.transaction {
                 try Self.purge(database, now: now)
@@ -174,16 +176,22 @@ public final class SQLiteGuardrailStore: GuardrailStore {
         try database.run("DELETE FROM mutations WHERE at <= ?", [.real(now - RunbookAutomation.windowRange.upperBound)])
     }
 
-    /// Counts a mutation against the target's budget even when the run no longer holds the
-    /// lease: the call is being sent either way.
+    /// Counts one mutating call against the target's budget and the run's lease, in one
+    /// transaction, before the call is sent.
+    ///
+    /// - Throws: ``RunbookError`` when the run does not hold the target's lease, unexpired: it
+    ///   ended, it expired, or another run took it, and the call must not be sent, since another
+    ///   run may be changing the target.
     public func recordMutation(runID: String, target: String, at: Date) async throws {
         let now = try seconds(at)
-        try Self.checkIdentifier(runID, "run id")
-        try Self.checkIdentifier(target, "target")
+        try AdmissionRequest.checkIdentifier(runID, "run id", maximumText: Self.maximumText)
+        try AdmissionRequest.checkIdentifier(target, "target", maximumText: Self.maximumText)
         try await locked { database in
             try database.transaction {
+                let counted = try database.run("UPDATE leases SET mutations = mutations + 1 WHERE target = ? AND run_id = ? AND expires > ?",
+                                               [.text(target), .text(runID), .real(now)])
+                guard counted > 0 else { throw AdmissionRequest.leaseNotHeld(runID: runID, target: target) }
                 try database.run("INSERT INTO mutations (target, run_id, at) VALUES (?, ?, ?)", [.text(target), .text(runID), .real(now)])
-                try database.run("UPDATE leases SET mutations = mutations + 1 WHERE target = ? AND run_id = ?", [.text(target), .text(runID)])
             }
         }
     }
@@ -250,7 +258,8 @@ public final class SQLiteGuardrailStore: GuardrailStore {
 
     /// Lifts the hold an interrupted run put on `target`; false when there was none.
     public func clearHold(target: String) async throws -> Bool {
-        try await locked { try $0.run("DELETE FROM holds WHERE target = ?", [.text(target)]) > 0 }
+        try AdmissionRequest.checkIdentifier(target, "target", maximumText: Self.maximumText)
+        return try await locked { try $0.run("DELETE FROM holds WHERE target = ?", [.text(target)]) > 0 }
     }
 
     /// Adds a decision to the index, each text cut to ``maximumText`` bytes: a decision is
@@ -302,42 +311,6 @@ public final class SQLiteGuardrailStore: GuardrailStore {
         return seconds
     }
 
-    private static func check(_ request: AdmissionRequest) throws {
-        try checkIdentifier(request.runbook, "runbook")
-        try checkIdentifier(request.target, "target")
-        try checkIdentifier(request.runID, "run id")
-        try checkIdentifier(request.journal, "journal")
-        try checkIdentifier(request.holder.host, "host")
-        if let key = request.eventKey { try checkIdentifier(key, "event key") }
-        func within(_ value: Double, _ range: ClosedRange<Double>, _ name: String) throws {
-            guard range.contains(value) else {
-                throw RunbookError(.invalid, "admission of \(request.runbook) for \(request.target): \(name) must be from \(range.lowerBound) to \(range.upperBound) seconds, got \(value)")
-            }
-        }
-        try within(request.cooldown, RunbookAutomation.cooldownRange, "cooldown")
-        try within(request.window, RunbookAutomation.windowRange, "window")
-        // A lease outlasts the run's timeout by a margin; a dedup key is kept up to a year.
-        try within(request.leaseSeconds, 0.001...(2 * RunbookLimits.timeoutRange.upperBound), "lease")
-        try within(request.dedupSeconds, 0...31_536_000, "deduplication")
-        let mutations = RunbookAutomation.maxMutationsRange
-        guard let maxMutations = Int64(exactly: request.maxMutations), mutations.contains(maxMutations) else {
-            throw RunbookError(.invalid, "admission of \(request.runbook) for \(request.target): max mutations must be from \(mutations.lowerBound) to \(mutations.upperBound), got \(request.maxMutations)")
-        }
-    }
-
-    private static func checkIdentifier(_ text: String, _ name: String) throws {
-        guard text.utf8.count <= maximumText else {
-            throw RunbookError(.invalid, "the \(name) \(text.prefix(40))… is \(text.utf8.count) bytes long; the guardrail store takes at most \(maximumText)")
-        }
-    }
-
-    /// `text` cut to ``maximumText`` bytes, at a character boundary.
-    private static func capped(_ text: String) -> String {
-        guard text.utf8.count > maximumText else { return text }
-        var bytes = 0
-        return String(text.unicodeScalars.prefix { scalar in
-            bytes += scalar.utf8.count
-            return bytes <= maximumText
-        })
-    }
+    /// A free text as the store keeps it; named, so that the many `map(Self.capped)` stay short.
+    private static func capped(_ text: String) -> String { text.capped(to: maximumText) }
 }
