@@ -20,6 +20,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `runbook serve`: the HTTP server, its graceful shutdown and its logs.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Debian's liblua5.4-dev, found through pkg-config; no vendored Lua.
@@ -83,11 +87,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `runbook serve`: alarm events over HTTP, handed to AlarmDispatcher by a bounded pool.
+        .target(
+            name: "RunbookServer",
+            dependencies: [
+                "RunbookEngine",
+                "LuaKit",
+                "HTTPClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "runbook",
             dependencies: [
                 "RunbookEngine",
+                "RunbookServer",
                 "LuaKit",
+                .product(name: "Logging", package: "swift-log"),
                 "AWSKit",
                 "Spawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -129,7 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RunbookCLITests",
-            dependencies: ["RunbookEngine", "TestSupport"],
+            dependencies: ["RunbookEngine", "HTTPClient", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

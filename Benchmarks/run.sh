@@ -105,3 +105,8 @@ echo
 
 echo "## Alarm to run: runbook trigger against runbook run of the same dry run"
 bash Benchmarks/trigger_bench.sh "$bin"
+echo
+
+echo "## runbook serve on loopback: event to first step (bar: p99 < 10 ms), a 5,000-event burst, peak RSS (bar: < 100 MB)"
+mkdir -p "$work/serve"
+python3 Benchmarks/serve_bench.py "$bin" "$work/serve"

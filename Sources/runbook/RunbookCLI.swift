@@ -25,7 +25,8 @@ struct RunbookCLI: AsyncParsableCommand {
         // Each subcommand names itself in its configuration: without a name, ArgumentParser derives
         // one with String(describing:) at every start, and each costs a scan of the runtime's
         // protocol conformances.
-        subcommands: [Run.self, List.self, Show.self, Validate.self, Test.self, Log.self, Api.self, New.self, Trigger.self, Approve.self, Approvals.self, Pause.self, Resume.self, Worker.self]
+        subcommands: [Run.self, List.self, Show.self, Validate.self, Test.self, Log.self, Api.self, New.self, Trigger.self, Serve.self, Worker.self,
+                      Approve.self, Approvals.self, Pause.self, Resume.self]
     )
 
     /// ArgumentParser ends usage errors with EX_USAGE (64); runbook's contract is exit 2.

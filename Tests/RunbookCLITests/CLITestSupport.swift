@@ -42,9 +42,9 @@ struct CLI {
         return environment.merging(extra) { $1 }
     }
 
-    /// Starts the binary and returns at once; its output is discarded.
-    func start(_ arguments: [String]) throws -> ChildProcess {
-        try ChildProcess.start(Self.binary, arguments, environment: childEnvironment([:]), directory: home)
+    /// Starts the binary and returns at once; its output is discarded unless `output` says where it goes.
+    func start(_ arguments: [String], output: ChildProcess.Output = .discard) throws -> ChildProcess {
+        try ChildProcess.start(Self.binary, arguments, environment: childEnvironment([:]), directory: home, output: output)
     }
 
     /// Runs the binary to its end.

@@ -20,56 +20,6 @@ private struct SNSTestKeys: Sendable {
     }
 }
 
-/// An SNS envelope as a test builds, signs and then tampers with it.
-private struct Envelope {
-    var fields: [String: String]
-
-    static let certURL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem"
-
-    /// The CloudWatch alarm notification of AlarmPayloads.
-    static func notification() throws -> Envelope {
-        let object = try JSONSerialization.jsonObject(with: Data(AlarmPayloads.snsEnvelope(AlarmPayloads.snsMessage).utf8))
-        let fields = try #require(object as? [String: String])
-        var envelope = Envelope(fields: fields)
-        envelope.fields["SigningCertURL"] = certURL
-        return envelope
-    }
-
-    /// A subscription confirmation, as AWS's HTTP/HTTPS subscription confirmation JSON format documents it.
-    static func subscriptionConfirmation() -> Envelope {
-        let topic = "arn:aws:sns:us-east-1:123456789012:alarms"
-        return Envelope(fields: [
-            "Type": "SubscriptionConfirmation", "MessageId": "165545c9-2a5c-472c-8df2-7ff2be2b3b1b",
-            "Token": "2336412f37fb687f5d51e6e241d164b5331dc8ff8e4e3b1b2d97f70a9f4c7ed3", "TopicArn": topic,
-            "Message": "You have chosen to subscribe to the topic \(topic).\nTo confirm the subscription, visit the SubscribeURL included in this message.",
-            "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=\(topic)&Token=2336412f37fb",
-            "Timestamp": "2026-12-02T16:00:00.000Z", "SignatureVersion": "1", "Signature": "EXAMPLE==",
-            "SigningCertURL": certURL,
-        ])
-    }
-
-    /// The string to sign in AWS's documented field order, written independently of the verifier's.
-    var stringToSign: String {
-        let names = fields["Type"] == "Notification"
-            ? ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
-            : ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
-        return names.compactMap { name in fields[name].map { "\(name)\n\($0)\n" } }.joined()
-    }
-
-    /// Signs with `openssl dgst -sign`: SHA1 for version 1, SHA256 for version 2.
-    mutating func sign(version: String, key: String, in pki: TestPKI) async throws {
-        fields["SignatureVersion"] = version
-        let base = "\(pki.dir)/sns-\(UUID().uuidString)"
-        try stringToSign.write(toFile: base + ".txt", atomically: true, encoding: .utf8)
-        try await pki.openssl(["dgst", version == "1" ? "-sha1" : "-sha256", "-sign", key, "-out", base + ".sig", base + ".txt"])
-        fields["Signature"] = try Data(contentsOf: URL(fileURLWithPath: base + ".sig")).base64EncodedString()
-    }
-
-    var bytes: [UInt8] {
-        get throws { Array(try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) }
-    }
-}
-
 /// Counts fetches, answering from local files.
 private actor CountingFetcher: SNSCertificateFetcher {
     let files: SNSCertificateFiles
@@ -107,8 +57,8 @@ private final class StubTransport: HTTPTransport, @unchecked Sendable {
 struct SNSSignatureTests {
     /// Verifies `envelope` against `cert` served for its URL; returns the fetch count.
     @discardableResult
-    private func verify(_ envelope: Envelope, cert: String, at now: Date = Date()) async throws -> Int {
-        let fetcher = try CountingFetcher([Envelope.certURL: cert])
+    private func verify(_ envelope: SNSEnvelope, cert: String, at now: Date = Date()) async throws -> Int {
+        let fetcher = try CountingFetcher([SNSEnvelope.certURL: cert])
         let message = try SNSMessage(envelope: try envelope.bytes)
         try await message.verify(using: SNSCertificateCache(fetcher: fetcher), at: now)
         return await fetcher.count
@@ -126,7 +76,7 @@ struct SNSSignatureTests {
 
     @Test("the string to sign of a notification is AWS's field order, Subject included")
     func notificationStringToSign() throws {
-        let message = try SNSMessage(envelope: try Envelope.notification().bytes)
+        let message = try SNSMessage(envelope: try SNSEnvelope.notification().bytes)
         #expect(message.type == .notification)
         #expect(message.stringToSign == """
             Message
@@ -147,11 +97,11 @@ struct SNSSignatureTests {
 
     @Test("a confirmation signs SubscribeURL and Token, and a notification without Subject leaves it out")
     func otherStringsToSign() throws {
-        var envelope = try Envelope.notification()
+        var envelope = try SNSEnvelope.notification()
         envelope.fields["Subject"] = nil
         #expect(try SNSMessage(envelope: envelope.bytes).stringToSign == envelope.stringToSign)
         #expect(!envelope.stringToSign.contains("Subject"))
-        let confirmation = try SNSMessage(envelope: try Envelope.subscriptionConfirmation().bytes)
+        let confirmation = try SNSMessage(envelope: try SNSEnvelope.subscriptionConfirmation().bytes)
         #expect(confirmation.type == .subscriptionConfirmation)
         #expect(confirmation.subscribeURL?.hasPrefix("https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription") == true)
         #expect(confirmation.stringToSign.hasPrefix("Message\nYou have chosen"))
@@ -162,10 +112,10 @@ struct SNSSignatureTests {
     @Test("signed notifications and confirmations verify with SHA1 (version 1) and SHA256 (version 2)", arguments: ["1", "2"])
     func accepted(version: String) async throws {
         let keys = try await SNSTestKeys.shared.value
-        var notification = try Envelope.notification()
+        var notification = try SNSEnvelope.notification()
         try await notification.sign(version: version, key: keys.valid.key, in: keys.pki)
         try await verify(notification, cert: keys.valid.cert)
-        var confirmation = Envelope.subscriptionConfirmation()
+        var confirmation = SNSEnvelope.subscriptionConfirmation()
         try await confirmation.sign(version: version, key: keys.valid.key, in: keys.pki)
         try await verify(confirmation, cert: keys.valid.cert)
     }
@@ -173,10 +123,10 @@ struct SNSSignatureTests {
     @Test("a signed message changed afterwards does not verify")
     func tampered() async throws {
         let keys = try await SNSTestKeys.shared.value
-        var signed = try Envelope.notification()
+        var signed = try SNSEnvelope.notification()
         try await signed.sign(version: "2", key: keys.valid.key, in: keys.pki)
         let message = try #require(signed.fields["Message"])
-        let changes: [(String, (inout Envelope) -> Void)] = [
+        let changes: [(String, (inout SNSEnvelope) -> Void)] = [
             ("a flipped byte in Message", { $0.fields["Message"] = message.replacingOccurrences(of: "\"ALARM\"", with: "\"ALARN\"") }),
             ("a changed Subject", { $0.fields["Subject"] = "OK: \"demo-HighCPU\" in US East (N. Virginia)" }),
             ("a removed Subject", { $0.fields["Subject"] = nil }),
@@ -191,7 +141,7 @@ struct SNSSignatureTests {
             #expect(error?.kind == .refused, "\(what)")
             #expect(error?.message.hasPrefix("signature does not match") == true, "\(what): \(String(describing: error))")
         }
-        var confirmation = Envelope.subscriptionConfirmation()
+        var confirmation = SNSEnvelope.subscriptionConfirmation()
         try await confirmation.sign(version: "1", key: keys.valid.key, in: keys.pki)
         confirmation.fields["Token"] = "0000"
         let error = await refusal { try await verify(confirmation, cert: keys.valid.cert) }
@@ -201,7 +151,7 @@ struct SNSSignatureTests {
     @Test("an unknown SignatureVersion or a Signature that is not base64 is refused before any fetch")
     func badSignatureFields() async throws {
         let keys = try await SNSTestKeys.shared.value
-        var signed = try Envelope.notification()
+        var signed = try SNSEnvelope.notification()
         try await signed.sign(version: "1", key: keys.valid.key, in: keys.pki)
         let cases: [(field: String, value: String, expected: String)] = [
             ("SignatureVersion", "3", #"unsupported SignatureVersion "3""#),
@@ -220,7 +170,7 @@ struct SNSSignatureTests {
 
     @Test("a missing or mistyped field is malformed, and names the field")
     func malformed() async throws {
-        var envelope = try Envelope.notification()
+        var envelope = try SNSEnvelope.notification()
         envelope.fields["Signature"] = "AAAA"
         envelope.fields["SignatureVersion"] = "1"
         var noTopic = envelope
@@ -262,7 +212,7 @@ struct SNSSignatureTests {
     ])
     func badCertURLs(url: String, expected: String) async throws {
         let keys = try await SNSTestKeys.shared.value
-        var envelope = try Envelope.notification()
+        var envelope = try SNSEnvelope.notification()
         try await envelope.sign(version: "1", key: keys.valid.key, in: keys.pki)
         envelope.fields["SigningCertURL"] = url
         let fetcher = try CountingFetcher([:])
@@ -278,7 +228,7 @@ struct SNSSignatureTests {
     @Test("a certificate outside its validity, of another key, or not RSA is refused")
     func badCertificates() async throws {
         let keys = try await SNSTestKeys.shared.value
-        var envelope = try Envelope.notification()
+        var envelope = try SNSEnvelope.notification()
         try await envelope.sign(version: "2", key: keys.expired.key, in: keys.pki)
         let expired = await refusal { try await verify(envelope, cert: keys.expired.cert) }
         #expect(expired == SNSSignatureError(.refused, "certificate expired at 2020-02-01T00:00:00.000Z"))
@@ -297,21 +247,21 @@ struct SNSSignatureTests {
         defer { ecPKI.remove() }
         let ec = try await ecPKI.issue(.valid)
         let notRSA = await refusal { try await verify(envelope, cert: ec.cert) }
-        #expect(notRSA == SNSSignatureError(.refused, "certificate \(Envelope.certURL) does not hold an RSA key of at least 2048 bits"))
+        #expect(notRSA == SNSSignatureError(.refused, "certificate \(SNSEnvelope.certURL) does not hold an RSA key of at least 2048 bits"))
         let notPEM = await refusal { try await verify(envelope, cert: keys.valid.key + ".missing") }
         #expect(notPEM?.kind == .certificateUnavailable)
         let notCertificate = await refusal { try await verify(envelope, cert: keys.valid.key) }
-        #expect(notCertificate == SNSSignatureError(.refused, "certificate \(Envelope.certURL) is not a PEM X.509 certificate"))
+        #expect(notCertificate == SNSSignatureError(.refused, "certificate \(SNSEnvelope.certURL) is not a PEM X.509 certificate"))
     }
 
     @Test("the cache fetches a certificate once for every message naming it")
     func cacheFetchesOnce() async throws {
         let keys = try await SNSTestKeys.shared.value
-        let fetcher = try CountingFetcher([Envelope.certURL: keys.valid.cert])
+        let fetcher = try CountingFetcher([SNSEnvelope.certURL: keys.valid.cert])
         let cache = SNSCertificateCache(fetcher: fetcher)
-        var notification = try Envelope.notification()
+        var notification = try SNSEnvelope.notification()
         try await notification.sign(version: "1", key: keys.valid.key, in: keys.pki)
-        var confirmation = Envelope.subscriptionConfirmation()
+        var confirmation = SNSEnvelope.subscriptionConfirmation()
         try await confirmation.sign(version: "2", key: keys.valid.key, in: keys.pki)
         try await SNSMessage(envelope: try notification.bytes).verify(using: cache)
         try await SNSMessage(envelope: try confirmation.bytes).verify(using: cache)
@@ -329,7 +279,7 @@ struct SNSSignatureTests {
     func cacheFailuresAndBound() async throws {
         let keys = try await SNSTestKeys.shared.value
         let second = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-second.pem"
-        let url = try SNSSigningCertURL(Envelope.certURL)
+        let url = try SNSSigningCertURL(SNSEnvelope.certURL)
         let missing = try CountingFetcher([:])
         let remembering = SNSCertificateCache(fetcher: missing, retryAfter: .seconds(600))
         for _ in 0..<3 {
@@ -341,9 +291,9 @@ struct SNSSignatureTests {
         for _ in 0..<2 { _ = await refusal { _ = try await retrying.certificate(for: url) } }
         #expect(await missing.count == 3)
 
-        let two = try CountingFetcher([Envelope.certURL: keys.valid.cert, second: keys.other.cert])
+        let two = try CountingFetcher([SNSEnvelope.certURL: keys.valid.cert, second: keys.other.cert])
         let small = SNSCertificateCache(fetcher: two, maximumEntries: 1)
-        for text in [Envelope.certURL, second, Envelope.certURL, Envelope.certURL] {
+        for text in [SNSEnvelope.certURL, second, SNSEnvelope.certURL, SNSEnvelope.certURL] {
             _ = try await small.certificate(for: try SNSSigningCertURL(text))
         }
         #expect(await two.count == 3)
@@ -351,18 +301,18 @@ struct SNSSignatureTests {
 
     @Test("the HTTPS fetcher asks the URL alone, caps the size and refuses other statuses")
     func httpFetcher() async throws {
-        let url = try SNSSigningCertURL(Envelope.certURL)
+        let url = try SNSSigningCertURL(SNSEnvelope.certURL)
         let ok = StubTransport(HTTPResponse(status: 200, body: Array("PEM".utf8)))
         #expect(try await SNSHTTPCertificateFetcher(transport: ok, timeout: .seconds(3)).certificate(at: url) == Array("PEM".utf8))
         let request = try #require(ok.requests.first)
-        #expect(request.method == "GET" && request.url == Envelope.certURL)
+        #expect(request.method == "GET" && request.url == SNSEnvelope.certURL)
         #expect(request.maxBody == 64 << 10 && request.timeout == .seconds(3))
 
         let huge = StubTransport(HTTPResponse(status: 200, body: Array(repeating: 65, count: 64 << 10), truncated: true))
         let tooLarge = await refusal { _ = try await SNSHTTPCertificateFetcher(transport: huge).certificate(at: url) }
-        #expect(tooLarge == SNSSignatureError(.refused, "certificate \(Envelope.certURL) is more than 65536 bytes"))
+        #expect(tooLarge == SNSSignatureError(.refused, "certificate \(SNSEnvelope.certURL) is more than 65536 bytes"))
         let notFound = StubTransport(HTTPResponse(status: 404, body: Array("<Error/>".utf8)))
         let missing = await refusal { _ = try await SNSHTTPCertificateFetcher(transport: notFound).certificate(at: url) }
-        #expect(missing == SNSSignatureError(.certificateUnavailable, "could not fetch \(Envelope.certURL): HTTP status 404"))
+        #expect(missing == SNSSignatureError(.certificateUnavailable, "could not fetch \(SNSEnvelope.certURL): HTTP status 404"))
     }
 }

@@ -10,6 +10,8 @@ Prints its port on the first line of stdout, then serves until killed. Endpoints
                    announces 2N bytes, sends N bytes of 'x', then waits M ms and closes: a client
                    that reads to the end times out, one that stops after fewer bytes answers at once
   /connections     how many TCP connections the server accepted
+  /?Action=ConfirmSubscription&TopicArn=T&Token=K
+                   SNS's subscription confirmation, as a stand-in; /confirmations counts them by topic
   /flaky?key=K&fail=N&status=S&code=C
                    the first N requests for key K get status S with an AWS JSON error C,
                    later ones 200; each answer carries x-amzn-RequestId
@@ -27,6 +29,7 @@ in_flight = 0
 max_in_flight = 0
 connections = 0
 flaky_counts = {}
+confirmations = {}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -77,6 +80,14 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path == "/connections":
             with lock:
                 self.reply(200, json.dumps({"connections": connections}).encode())
+        elif url.path == "/" and query.get("Action") == ["ConfirmSubscription"]:
+            with lock:
+                topic = query.get("TopicArn", [""])[0]
+                confirmations[topic] = confirmations.get(topic, 0) + 1
+            self.reply(200, b"<ConfirmSubscriptionResponse/>", "text/xml")
+        elif url.path == "/confirmations":
+            with lock:
+                self.reply(200, json.dumps(confirmations).encode())
         elif url.path.startswith("/status/"):
             self.reply(int(url.path.split("/")[2]), b'{"status":"as asked"}')
         elif url.path == "/reset":

@@ -84,16 +84,9 @@ public struct AlarmDispatcher: Sendable {
     /// journaled with the decision.
     public func handle(_ event: AlarmEvent, attempt: Int? = nil, display: [any JournalSink] = [],
                        cancellation: LuaCancellation = LuaCancellation()) async -> DispatchOutcome {
-        let runID = RunID.make()
-        let journalPath = "\(settings.journalDirectory)/\(runID).jsonl"
-        let routing = TriggerRouter.route(event, among: runbooks)
-        var decision = JournalEvent(.decision, run: runID, time: UTCTime.iso8601(Date()))
-        decision.source = event.source.rawValue
-        decision.eventId = event.id
-        decision.name = event.alarm
-        decision.status = event.state
-        decision.attempt = attempt
-        decision.matches = routing.matches.map { DecisionMatch(runbook: $0.runbook, trigger: $0.trigger, constraints: $0.specificity) }
+        let (routing, journalPath, opened) = begin(event, attempt: attempt)
+        var decision = opened
+        let runID = decision.run
 
         func conclude(_ outcome: String, _ reason: String, _ exit: ExitStatus, final: Bool = true) async -> DispatchOutcome {
             decision.outcome = outcome
@@ -227,6 +220,29 @@ public struct AlarmDispatcher: Sendable {
         do { try journal.finish() } catch { written = false }
         await index(decision, journal: path)
         return DispatchOutcome(decision: decision, exit: exit, journal: path, report: nil, isFinal: final && written)
+    }
+
+    /// Journals that `event` was refused before any guardrail was looked at (a server's full
+    /// queue, a server stopping), so that no event is dropped without a decision saying why.
+    public func refuse(_ event: AlarmEvent, reason: String) async -> DispatchOutcome {
+        var (_, journalPath, decision) = begin(event, attempt: nil)
+        decision.outcome = "refused"
+        decision.reason = reason
+        return await journalAlone(decision, journal: journalPath, exit: .refused, final: true, display: [])
+    }
+
+    /// A new run id, its journal's path, and the decision as far as the event and routing tell it.
+    private func begin(_ event: AlarmEvent, attempt: Int?) -> (RoutingDecision, String, JournalEvent) {
+        let runID = RunID.make()
+        let routing = TriggerRouter.route(event, among: runbooks)
+        var decision = JournalEvent(.decision, run: runID, time: UTCTime.iso8601(Date()))
+        decision.source = event.source.rawValue
+        decision.eventId = event.id
+        decision.name = event.alarm
+        decision.status = event.state
+        decision.attempt = attempt
+        decision.matches = routing.matches.map { DecisionMatch(runbook: $0.runbook, trigger: $0.trigger, constraints: $0.specificity) }
+        return (routing, "\(settings.journalDirectory)/\(runID).jsonl", decision)
     }
 
     /// The first guardrail: the lock beside the runbook approves this very file.

@@ -74,7 +74,7 @@ public struct SNSSigningCertURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `sns.` + a region name of lowercase letters, digits and dashes + `.amazonaws.com` or `.amazonaws.com.cn`.
-    private static func isSNSHost(_ host: Substring) -> Bool {
+    static func isSNSHost(_ host: Substring) -> Bool {
         guard host.hasPrefix("sns.") else { return false }
         var region = host.dropFirst("sns.".count)
         if region.hasSuffix(".amazonaws.com") {
@@ -203,6 +203,6 @@ public struct SNSMessage: Sendable {
 }
 
 /// `text` quoted, cut to its first 64 characters: enough to recognise, never a whole hostile input.
-func excerpt(_ text: String) -> String {
+public func excerpt(_ text: String) -> String {
     text.count <= 64 ? text.debugDescription : String(text.prefix(64)).debugDescription + "…"
 }
