@@ -27,15 +27,25 @@ struct EventIntake: Sendable {
         guard events.allSatisfy({ $0.source == source }) else {
             return errorResponse(.badRequest, "/v1/events/\(route) takes \(source.rawValue) alarms only")
         }
-        return await hand(events)
+        return await hand(events, body: body)
     }
 
-    /// Queues each event; 202 with their ids when all were taken, else 503 with those that were,
+    /// Queues each event, or with `forward` sends the body on to the workers' queue; 202 with their ids when all were taken, else 503 with those that were,
     /// each refused one journaled as such.
-    func hand(_ events: [AlarmEvent]) async -> Response {
+    func hand(_ events: [AlarmEvent], body: ByteBuffer) async -> Response {
         var accepted: [String] = []
         var refused: [String] = []
-        for event in events {
+        if let forward = settings.forward {
+            // One message for the whole body: a worker decides an Alertmanager group's alerts as one delivery.
+            do {
+                try await forward.send(body: body.readableBytesView)
+                accepted = events.map(\.id)
+            } catch {
+                for event in events { await pool.refuse(event, reason: "cannot forward to the workers' queue: \(error)") }
+                refused = events.map(\.id)
+            }
+        }
+        for event in events where settings.forward == nil {
             if let reason = pool.submit(event) {
                 await pool.refuse(event, reason: reason)
                 refused.append(event.id)

@@ -16,6 +16,9 @@ public struct EventServerSettings: Sendable {
     public var snsEndpointOverride: String?
     /// Events a second each source may send, in a burst of as many; nil for no limit.
     public var rate: Double?
+    /// When set, authenticated events go to this queue as they were received, for `runbook worker`s,
+    /// and nothing runs here.
+    public var forward: SQSQueue?
     /// The folder of the decisions' journals, which `/v1/runs/{id}` reads.
     public var journalDirectory: String
 

@@ -41,7 +41,7 @@ struct SNSRoute: Sendable {
         switch message.type {
         case .notification:
             do {
-                return await intake.hand(try AlarmEvents.parse(bytes))
+                return await intake.hand(try AlarmEvents.parse(bytes), body: body)
             } catch let error as AlarmEventError {
                 return errorResponse(.badRequest, "malformed event: \(error)", field: error.field)
             }

@@ -43,8 +43,8 @@ struct CLI {
     }
 
     /// Starts the binary and returns at once; its output is discarded unless `output` says where it goes.
-    func start(_ arguments: [String], output: ChildProcess.Output = .discard) throws -> ChildProcess {
-        try ChildProcess.start(Self.binary, arguments, environment: childEnvironment([:]), directory: home, output: output)
+    func start(_ arguments: [String], environment: [String: String] = [:], output: ChildProcess.Output = .discard) throws -> ChildProcess {
+        try ChildProcess.start(Self.binary, arguments, environment: childEnvironment(environment), directory: home, output: output)
     }
 
     /// Runs the binary to its end.

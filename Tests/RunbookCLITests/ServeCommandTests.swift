@@ -15,12 +15,12 @@ struct ServeCommandTests {
         let url: String
         let log: String
 
-        static func start(_ cli: CLI, _ extra: [String] = []) async throws -> Server {
+        static func start(_ cli: CLI, _ extra: [String] = [], environment: [String: String] = [:]) async throws -> Server {
             cli.write("token", ServeCommandTests.token + "\n")
             let out = cli.home + "/serve.out"
             let log = cli.home + "/serve.err"
             let process = try cli.start(["serve", "--listen", "127.0.0.1:0", "--token-file", cli.home + "/token"] + extra,
-                                        output: .files(stdout: out, stderr: log))
+                                        environment: environment, output: .files(stdout: out, stderr: log))
             var url = ""
             try await waitUntil("runbook serve says where it listens", timeout: .seconds(30)) {
                 guard process.isRunning else {

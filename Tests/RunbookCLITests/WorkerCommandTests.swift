@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 import RunbookEngine
 import TestSupport
 import Testing
@@ -310,6 +311,29 @@ struct WorkerCommandTests {
         // The envelope and the firing alert share the target: one of them may meet the other's lease.
         #expect(outcomes.filter { $0 == "resolved" }.count == 1 && outcomes.filter { $0 == "run" }.count >= 2, "\(outcomes) \(log)")
         #expect(try await counts(queues.dlq).visible == 0)
+    }
+
+    @Test func serveForwardQueuesEachEventAsReceivedForAWorkerToDecide() async throws {
+        let cli = CLI()
+        defer { cli.remove() }
+        cli.write("runbooks/look.lua", AutomatedRunTests.lookRunbook(automation: "target = \"cluster_name\", cooldown = 0"))
+        try await approve(cli)
+        // Reading the queue to check it counts receipts too: room for them before the dead-letter queue.
+        let queues = try await makeQueues(maxReceiveCount: 10)
+        let server = try await ServeCommandTests.Server.start(cli, ["--forward", queues.queue], environment: try await environment())
+        defer { server.process.kill() }
+        let response = try await server.send("/v1/events/eventbridge", AlarmPayloads.metricAlarm)
+        #expect(response.status == 202, "\(String(decoding: response.body, as: UTF8.self)) \(server.logText)")
+        // Nothing is decided at the ingest: the event waits in the queue as it was posted.
+        let decidedAtIngest = FileManager.default.fileExists(atPath: cli.journalFolder) ? try Self.decisions(cli).count : 0
+        #expect(decidedAtIngest == 0)
+        struct Message: Decodable { let body: String }
+        let messages = try JSONDecoder().decode([Message].self, from: Data(try await sqs("bodies", queues.queue).utf8))
+        #expect(messages.map(\.body) == [AlarmPayloads.metricAlarm])
+        let worker = try await startWorker(cli, queue: queues.queue, log: "worker.log")
+        try await eventually("the worker's decision") { try Self.decisions(cli).count == 1 }
+        #expect(try await stop(worker) == .exited(0))
+        #expect(try Self.decisions(cli).first?["outcome"] as? String == "run")
     }
 
     @Test func aWorkerThatCannotReadItsQueueExitsTwoAtStart() async throws {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import RunbookEngine
 
-/// What commands that start automated runs (`trigger`, `worker`) share: the runbooks they route
+/// What commands that start automated runs (`trigger`, `worker`, `serve`) share: the runbooks they route
 /// to, whether runs may be live, and where dry runs leave their review documents.
 struct AutomationOptions: ParsableArguments {
     @Flag(help: "Run live the runbooks that declare automation.live = true; others stay dry runs.")
@@ -25,7 +25,7 @@ struct AutomationOptions: ParsableArguments {
             switch entry.result {
             case .success(let runbook): runbooks.append(runbook)
             // An invalid runbook's triggers cannot be read; saying so keeps a "no match" honest.
-            case .failure(let error): standardError("runbook: warning: not routed to, invalid: \(error)\n")
+            case .failure(let error): standardError(UntrustedText.terminalLines("runbook: warning: not routed to, invalid: \(error)") + "\n")
             }
         }
         return runbooks
@@ -39,7 +39,7 @@ struct AutomationOptions: ParsableArguments {
         let dispatcher = AlarmDispatcher(engine: engine, runbooks: runbooks, store: store, settings: settings)
         do {
             for run in try await dispatcher.reclaimInterruptedRuns() {
-                standardError("runbook: run \(run.runID) of \(run.runbook) for \(run.target) was interrupted: \(AlarmDispatcher.interruption(run))\n")
+                standardError(UntrustedText.terminalLines("runbook: run \(run.runID) of \(run.runbook) for \(run.target) was interrupted: \(AlarmDispatcher.interruption(run))") + "\n")
             }
         } catch { throw fail(error) }
         return dispatcher

@@ -27,6 +27,10 @@ extension RunbookCLI {
 
         @OptionGroup var state: StateOptions
 
+        @OptionGroup var automation: AutomationOptions
+
+        @OptionGroup(title: "AWS options") var aws: AWSOptions
+
         @Option(help: ArgumentHelp("The address to listen on; port 0 picks a free one.", valueName: "host:port"))
         var listen: String
 
@@ -48,11 +52,9 @@ extension RunbookCLI {
         @Option(help: ArgumentHelp("Events a second each sender route may post (429 past it); 0 for no limit.", valueName: "n"))
         var rate = 0.0
 
-        @Flag(help: "Run live the runbooks that declare automation.live = true; others stay dry runs.")
-        var live = false
-
-        @Option(help: ArgumentHelp("Where dry runs leave their review documents (default: beside the journals).", valueName: "dir"))
-        var reportDir: String?
+        @Option(help: ArgumentHelp("Run nothing here: send each authenticated event, as received, to this SQS queue for `runbook worker`s.",
+                                   valueName: "queue-url"))
+        var forward: String?
 
         @Option(name: .customLong("sns-cert-file"), help: ArgumentHelp("Test only: read the SNS certificate of URL from PATH.", valueName: "url=path", visibility: .hidden))
         var snsCertFiles: [String] = []
@@ -94,34 +96,21 @@ extension RunbookCLI {
         }
 
         func run() async throws {
-            let catalog = try global.catalog()
-            let entries = catalog.entries()
-            guard !entries.isEmpty else {
-                throw fail(RunbookError(.notFound, "no runbook files (*.lua) in \(global.directories.joined(separator: ", "))"))
-            }
-            var runbooks: [Runbook] = []
-            for entry in entries {
-                switch entry.result {
-                case .success(let runbook): runbooks.append(runbook)
-                case .failure(let error): standardError(UntrustedText.terminalLines("runbook: warning: not routed to, invalid: \(error)") + "\n")
-                }
-            }
+            let catalog = try global.catalog(aws: aws)
+            // A thin ingest in front of workers routes nothing, so it needs no runbooks.
+            let runbooks = forward == nil ? try automation.runbooks(catalog, global: global) : []
             let (host, port) = try address()
             let token: BearerToken
             do { token = try BearerToken(file: tokenFile) } catch { throw fail(RunbookError(.invalid, "\(error)")) }
+            let forwardQueue: SQSQueue?
+            do { forwardQueue = try forward.map { try SQSQueue(url: $0, aws: aws.settings) } } catch { throw fail(error) }
 
-            let store = try await state.open()
-            var automation = AutomationSettings(journalDirectory: journalDirectory(), reportDirectory: reportDir, runbookDirectories: global.directories)
-            automation.live = live
-            let dispatcher = AlarmDispatcher(engine: catalog.engine, runbooks: runbooks, store: store, settings: automation)
-            do {
-                for run in try await dispatcher.reclaimInterruptedRuns() {
-                    standardError(UntrustedText.terminalLines("runbook: run \(run.runID) of \(run.runbook) for \(run.target) was interrupted: \(AlarmDispatcher.interruption(run))") + "\n")
-                }
-            } catch { throw fail(error) }
+            let store = try await state.open(aws: aws.settings)
+            let dispatcher = try await automation.dispatcher(runbooks, engine: catalog.engine, store: store, global: global)
 
             var settings = EventServerSettings(host: host, port: port, token: token, snsCertificates: try certificates(),
-                                               journalDirectory: automation.journalDirectory)
+                                               journalDirectory: journalDirectory())
+            settings.forward = forwardQueue
             settings.snsTopics = Set(snsTopics)
             settings.snsEndpointOverride = snsEndpointOverride
             settings.rate = rate > 0 ? rate : nil
