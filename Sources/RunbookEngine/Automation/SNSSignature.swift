@@ -48,19 +48,7 @@ public struct SNSSigningCertURL: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: ``SNSSignatureError`` (`refused`) saying which part is not SNS's.
     public init(_ text: String) throws(SNSSignatureError) {
         func refuse(_ problem: String) -> SNSSignatureError { SNSSignatureError(.refused, "SigningCertURL \(problem)") }
-        guard text.utf8.count <= Self.maximumLength else {
-            throw refuse("is \(text.utf8.count) bytes, more than \(Self.maximumLength)")
-        }
-        guard text.hasPrefix("https://") else { throw refuse("\(excerpt(text)) does not start with https://") }
-        let rest = text.dropFirst("https://".count)
-        guard let slash = rest.firstIndex(of: "/") else { throw refuse("\(excerpt(text)) has no path") }
-        let host = rest[..<slash]
-        let path = rest[slash...]
-        guard !host.contains("@") else { throw refuse("\(excerpt(text)) names a user") }
-        guard !host.contains(":") else { throw refuse("\(excerpt(text)) names a port") }
-        guard Self.isSNSHost(host) else {
-            throw refuse("host \(excerpt(String(host))) is not sns.<region>.amazonaws.com")
-        }
+        let (_, path) = try Self.snsParts(text, field: "SigningCertURL", maximumLength: Self.maximumLength)
         guard !path.contains("?"), !path.contains("#") else { throw refuse("\(excerpt(text)) has a query or fragment") }
         // No percent escapes either: the path is taken as written, never decoded into something else.
         let pathCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/".utf8)
@@ -71,6 +59,25 @@ public struct SNSSigningCertURL: Sendable, Hashable, CustomStringConvertible {
             throw refuse("path \(excerpt(String(path))) does not name a .pem file")
         }
         self.text = text
+    }
+
+    /// The host and the path of `text`, an `https://` URL of an SNS host with no user or port: the
+    /// check that every SNS URL a server fetches or visits passes, `field` naming it in errors.
+    static func snsParts(_ text: String, field: String, maximumLength: Int) throws(SNSSignatureError) -> (host: Substring, path: Substring) {
+        func refuse(_ problem: String) -> SNSSignatureError { SNSSignatureError(.refused, "\(field) \(problem)") }
+        guard text.utf8.count <= maximumLength else {
+            throw refuse("is \(text.utf8.count) bytes, more than \(maximumLength)")
+        }
+        guard text.hasPrefix("https://") else { throw refuse("\(excerpt(text)) does not start with https://") }
+        let rest = text.dropFirst("https://".count)
+        guard let slash = rest.firstIndex(of: "/") else { throw refuse("\(excerpt(text)) has no path") }
+        let host = rest[..<slash]
+        guard !host.contains("@") else { throw refuse("\(excerpt(text)) names a user") }
+        guard !host.contains(":") else { throw refuse("\(excerpt(text)) names a port") }
+        guard isSNSHost(host) else {
+            throw refuse("host \(excerpt(String(host))) is not sns.<region>.amazonaws.com")
+        }
+        return (host, rest[slash...])
     }
 
     /// `sns.` + a region name of lowercase letters, digits and dashes + `.amazonaws.com` or `.amazonaws.com.cn`.

@@ -17,18 +17,8 @@ public struct SNSSubscribeURL: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: ``SNSSignatureError`` (`refused`) saying which part is not SNS's.
     public init(_ text: String) throws(SNSSignatureError) {
         func refuse(_ problem: String) -> SNSSignatureError { SNSSignatureError(.refused, "SubscribeURL \(problem)") }
-        guard text.utf8.count <= Self.maximumLength else {
-            throw refuse("is \(text.utf8.count) bytes, more than \(Self.maximumLength)")
-        }
-        guard text.hasPrefix("https://") else { throw refuse("\(excerpt(text)) does not start with https://") }
-        let rest = text.dropFirst("https://".count)
-        guard let slash = rest.firstIndex(of: "/") else { throw refuse("\(excerpt(text)) has no path") }
-        let host = rest[..<slash]
-        guard !host.contains("@"), !host.contains(":"), SNSSigningCertURL.isSNSHost(host) else {
-            throw refuse("host \(excerpt(String(host))) is not sns.<region>.amazonaws.com")
-        }
+        let (host, pathAndQuery) = try SNSSigningCertURL.snsParts(text, field: "SubscribeURL", maximumLength: Self.maximumLength)
         // Printable ASCII without spaces, quotes or angle brackets: what SNS writes, and nothing a URL parser reads two ways.
-        let pathAndQuery = rest[slash...]
         guard pathAndQuery.utf8.allSatisfy({ (0x21...0x7E).contains($0) && !"\"<>\\^`{|}".utf8.contains($0) }), !pathAndQuery.contains("#") else {
             throw refuse("\(excerpt(text)) has characters a URL does not hold")
         }
