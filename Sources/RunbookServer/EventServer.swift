@@ -28,7 +28,8 @@ public enum EventServer {
                      body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.prometheusText())))
         }
         var app = Application(
-            router: router, configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "runbook"),
+            router: router, server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(settings.idleTimeout.components.seconds * 1000)))),
+            configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "runbook"),
             onServerRunning: { channel in
                 onListening("\(settings.host):\(channel.localAddress?.port ?? settings.port)")
             },

@@ -16,6 +16,9 @@ public struct EventServerSettings: Sendable {
     public var snsEndpointOverride: String?
     /// Events a second each source may send, in a burst of as many; nil for no limit.
     public var rate: Double?
+    /// How long a connection may send nothing before it is closed, so idle or stalled clients
+    /// cannot hold connections, or a graceful stop, for ever.
+    public var idleTimeout: Duration = .seconds(30)
     /// When set, authenticated events go to this queue as they were received, for `runbook worker`s,
     /// and nothing runs here.
     public var forward: SQSQueue?

@@ -238,6 +238,24 @@ struct ServeCommandTests {
         #expect(server.logText.contains("someone-else"), "the refused topic is not logged: \(server.logText)")
     }
 
+    @Test func aConnectionThatSendsNothingIsClosedAfterTheIdleTimeout() async throws {
+        let cli = try await Self.approved()
+        defer { cli.remove() }
+        let server = try await Server.start(cli, ["--idle-timeout", "1"])
+        defer { server.process.kill() }
+        let port = try #require(server.url.split(separator: ":").last.map(String.init))
+        // Connects, sends nothing, and reports how long until the server closes the connection.
+        let elapsed = try await ChildProcess.run("python3", ["-c", """
+            import socket, sys, time
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+            start = time.monotonic()
+            s.recv(1)
+            print(time.monotonic() - start)
+            """, port], timeout: .seconds(30)).check()
+        let seconds = try #require(Double(elapsed.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(seconds >= 0.5 && seconds < 15, "closed after \(seconds) s")
+    }
+
     @Test func aFullQueueAnswers503AndJournalsTheRefusal() async throws {
         let cli = try await Self.approved(pause: 2)
         defer { cli.remove() }

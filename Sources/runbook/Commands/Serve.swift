@@ -49,6 +49,9 @@ extension RunbookCLI {
         @Option(help: ArgumentHelp("How long runs may go on after SIGTERM before they are cancelled.", valueName: "seconds"))
         var grace = 30.0
 
+        @Option(help: ArgumentHelp("Close a connection that sends nothing for this long.", valueName: "seconds"))
+        var idleTimeout = 30
+
         @Option(help: ArgumentHelp("Events a second each sender route may post (429 past it); 0 for no limit.", valueName: "n"))
         var rate = 0.0
 
@@ -67,6 +70,7 @@ extension RunbookCLI {
             guard (1...1_000_000).contains(queueDepth) else { throw ValidationError("--queue-depth must be from 1 to 1000000") }
             guard grace.isFinite, (0...86_400).contains(grace) else { throw ValidationError("--grace must be from 0 to 86400 seconds") }
             guard rate.isFinite, rate >= 0 else { throw ValidationError("--rate must be 0 or more") }
+            guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be from 1 to 3600 seconds") }
             _ = try address()
         }
 
@@ -114,6 +118,7 @@ extension RunbookCLI {
             settings.snsTopics = Set(snsTopics)
             settings.snsEndpointOverride = snsEndpointOverride
             settings.rate = rate > 0 ? rate : nil
+            settings.idleTimeout = .seconds(idleTimeout)
 
             LoggingSystem.bootstrap(StreamLogHandler.standardError)
             let logger = Logger(label: "runbook.serve")
