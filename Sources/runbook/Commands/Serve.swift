@@ -46,8 +46,7 @@ extension RunbookCLI {
         @Option(help: "The most accepted events waiting for a run; past it, 503.")
         var queueDepth = 1000
 
-        @Option(help: ArgumentHelp("How long runs may go on after SIGTERM before they are cancelled.", valueName: "seconds"))
-        var grace = 30.0
+        @OptionGroup var stopping: GraceOption
 
         @Option(help: ArgumentHelp("Close a connection that sends nothing for this long.", valueName: "seconds"))
         var idleTimeout = 30
@@ -68,7 +67,6 @@ extension RunbookCLI {
         func validate() throws {
             guard (1...256).contains(maxRuns) else { throw ValidationError("--max-runs must be from 1 to 256") }
             guard (1...1_000_000).contains(queueDepth) else { throw ValidationError("--queue-depth must be from 1 to 1000000") }
-            guard grace.isFinite, (0...86_400).contains(grace) else { throw ValidationError("--grace must be from 0 to 86400 seconds") }
             guard rate.isFinite, rate >= 0 else { throw ValidationError("--rate must be 0 or more") }
             guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be from 1 to 3600 seconds") }
             _ = try address()
@@ -123,7 +121,7 @@ extension RunbookCLI {
             LoggingSystem.bootstrap(StreamLogHandler.standardError)
             let logger = Logger(label: "runbook.serve")
             let metrics = ServerMetrics()
-            let pool = RunPool(dispatcher: dispatcher, maxRuns: maxRuns, queueDepth: queueDepth, grace: .milliseconds(Int(grace * 1000)),
+            let pool = RunPool(dispatcher: dispatcher, maxRuns: maxRuns, queueDepth: queueDepth, grace: stopping.duration,
                                metrics: metrics, logger: logger)
             do {
                 try await EventServer.run(settings: settings, pool: pool, store: store, metrics: metrics, logger: logger) { address in

@@ -45,8 +45,7 @@ extension RunbookCLI {
         @Option(help: ArgumentHelp("Messages received at once, and handled at once: 1 to 10.", valueName: "n"))
         var maxMessages = 1
 
-        @Option(help: ArgumentHelp("Seconds runs may go on after SIGTERM before they are cancelled: 0 to 3600.", valueName: "seconds"))
-        var grace = 30.0
+        @OptionGroup var stopping: GraceOption
 
         @OptionGroup var automation: AutomationOptions
 
@@ -56,7 +55,6 @@ extension RunbookCLI {
                 throw ValidationError("--visibility must be 2 to 43200 seconds, not \(visibility)")
             }
             guard SQSQueue.batchRange.contains(maxMessages) else { throw ValidationError("--max-messages must be 1 to 10, not \(maxMessages)") }
-            guard grace.isFinite, (0...3600).contains(grace) else { throw ValidationError("--grace must be 0 to 3600 seconds, not \(grace)") }
         }
 
         func run() async throws {
@@ -75,13 +73,13 @@ extension RunbookCLI {
             options.wait = wait
             options.visibility = visibility
             options.maxMessages = maxMessages
-            options.grace = .milliseconds(Int((grace * 1000).rounded()))
+            options.grace = stopping.duration
             let worker = QueueWorker(queue: source, dispatcher: dispatcher, options: options, log: log)
             log("worker on \(source.url): " + (maxReceiveCount.map { "the dead-letter queue takes a message after \($0) receipts" }
                 ?? "warning: the queue has no redrive policy, so a message no worker can handle comes back for as long as the queue keeps it"))
 
             let stop = LuaCancellation()
-            stop.onCancel { log("stopping: no more messages; runs going on may finish within \(grace.formatted()) s") }
+            stop.onCancel { log("stopping: no more messages; runs going on may finish within \(stopping.grace.formatted()) s") }
             let signals = cancelOnSignals(stop)
             defer { signals.forEach { $0.cancel() } }
             await worker.run(until: stop)
